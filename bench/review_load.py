@@ -1,0 +1,186 @@
+"""Review throughput: 32 concurrent clients fetch the next card and post a rating.
+
+Starts `python main.py` on a loopback port with a fresh data dir, seeds one user with
+10,000 cards (32 decks, one per client so clients review different cards), runs the load
+for a fixed time and prints req/s, p50 and p99 beside the SPEC budget
+(rating POST >= 1000 req/s, p99 <= 20 ms at 32 concurrent clients). Each client works as the
+browser does: GET /api/review/next once, then POST ratings, each answer carrying the next card.
+
+    .venv/bin/python bench/review_load.py [--seconds 20] [--clients 32] [--cards 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _loadclient import Connection  # noqa: E402
+
+BUDGET_RPS = 1000
+BUDGET_P99_MS = 20
+
+
+def seed(data_dir: Path, *, cards: int, decks: int) -> None:
+    """Seeds through the domain functions (same rendering and rows as the API), in one transaction."""
+    from config import Settings
+    from db import Database
+    from models.deck import DeckCreate
+    from models.note import NoteCreate, NoteKind
+    from models.user import User
+    from processing import notes
+    from processing.decks import create_deck
+    from processing.security import hash_password
+
+    settings = Settings(data_dir=data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.sqlalchemy_url)
+    database.migrate()
+    with database.session(write=True) as session:
+        user = User(email="bench@example.com", password_hash=hash_password("bench-password", rounds=4), is_admin=True)
+        user.new_cards_per_day = 9999
+        session.add(user)
+        session.commit()
+        deck_ids = [create_deck(session, user=user, deck_in=DeckCreate(name=f"Deck {i}")).id for i in range(decks)]
+        commit = session.commit
+        session.commit = lambda: session.flush()  # one transaction for the whole seed
+        for i in range(cards):
+            kind = NoteKind.basic if i % 3 else NoteKind.typein
+            notes.create_note(
+                session,
+                user=user,
+                note_in=NoteCreate(
+                    deck_id=deck_ids[i % decks],
+                    kind=kind,
+                    front=f"Question {i}: what is **term {i}** in $x_{{{i}}}$?",
+                    back=f"Answer {i}",
+                ),
+            )
+        session.commit = commit
+        session.commit()
+    database.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def client_loop(port: int, token: str, deck_id: int, stop_at: float, results: dict) -> None:
+    conn = Connection("127.0.0.1", port, token)
+    await conn.open()
+    rng = random.Random(deck_id)
+    card = None
+    try:
+        while time.perf_counter() < stop_at:
+            if card is None:  # the first card, or after an empty queue: ask for it
+                t0 = time.perf_counter()
+                status, body = await conn.request("GET", f"/api/review/next?deck_id={deck_id}")
+                results["next"].append(time.perf_counter() - t0)
+                results["errors"] += status != 200
+                card = body.get("card")
+                if card is None:
+                    await asyncio.sleep(0.01)
+                    continue
+            rating = rng.choices([1, 2, 3, 4], weights=[10, 10, 60, 20])[0]
+            t0 = time.perf_counter()
+            # The answer carries the next card, as in the browser: one round trip per review.
+            status, body = await conn.request(
+                "POST", f"/api/review/{card['id']}?deck_id={deck_id}", {"rating": rating, "duration_ms": 3000}
+            )
+            results["rate"].append(time.perf_counter() - t0)
+            results["errors"] += status != 200
+            card = (body.get("next") or {}).get("card")
+    finally:
+        await conn.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to report CPU per request independent of load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=1000)[int(q * 10) - 1] * 1000 if len(values) > 10 else float("nan")
+
+
+async def run_load(port: int, token: str, deck_ids: list[int], clients: int, seconds: float) -> dict:
+    results = {"next": [], "rate": [], "errors": 0}
+    stop_at = time.perf_counter() + seconds
+    await asyncio.gather(
+        *(client_loop(port, token, deck_ids[i % len(deck_ids)], stop_at, results) for i in range(clients))
+    )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--cards", type=int, default=10_000)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="lectern-bench-") as tmp:
+        data_dir = Path(tmp) / "data"
+        t0 = time.perf_counter()
+        seed(data_dir, cards=args.cards, decks=args.clients)
+        print(f"seeded {args.cards} cards in {time.perf_counter() - t0:.1f}s")
+        port = free_port()
+        env = os.environ | {"LECTERN_DATA_DIR": str(data_dir), "LECTERN_LOG_LEVEL": "warning"}
+        server = subprocess.Popen([sys.executable, "main.py", "--port", str(port)], cwd=ROOT, env=env)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(300):
+                try:
+                    if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            login = httpx.post(
+                f"{base}/api/auth/login", json={"email": "bench@example.com", "password": "bench-password"}
+            )
+            token = login.json()["access_token"]
+            deck_ids = [
+                d["id"] for d in httpx.get(f"{base}/api/decks", headers={"Authorization": f"Bearer {token}"}).json()
+            ]
+            asyncio.run(run_load(port, token, deck_ids, args.clients, 2))  # warm-up
+            cpu_before = cpu_seconds(server.pid)
+            results = asyncio.run(run_load(port, token, deck_ids, args.clients, args.seconds))
+            server_cpu = cpu_seconds(server.pid) - cpu_before
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+
+    rate, nxt = results["rate"], results["next"]
+    rate_rps = len(rate) / args.seconds
+    total_rps = (len(rate) + len(nxt)) / args.seconds
+    print(f"\nreview load: {args.clients} clients, {args.seconds:.0f}s, {args.cards} cards, {os.cpu_count()} cores")
+    print(f"{'':24}{'measured':>12}{'budget':>12}")
+    print(f"{'POST rating req/s':24}{rate_rps:>12.0f}{'>= ' + str(BUDGET_RPS):>12}")
+    print(f"{'POST rating p50 ms':24}{percentile(rate, 50):>12.1f}")
+    print(f"{'POST rating p99 ms':24}{percentile(rate, 99):>12.1f}{'<= ' + str(BUDGET_P99_MS):>12}")
+    print(f"{'GET next p50 ms':24}{percentile(nxt, 50):>12.1f}")
+    print(f"{'GET next p99 ms':24}{percentile(nxt, 99):>12.1f}")
+    print(f"{'all requests req/s':24}{total_rps:>12.0f}")
+    print(f"{'server CPU ms/request':24}{server_cpu * 1000 / max(1, len(rate) + len(nxt)):>12.2f}")
+    print(f"{'errors':24}{results['errors']:>12}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Lectern's settings: one class, read from the environment (prefix LECTERN_), checked at start-up."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "changethis", "your-secret-key", "lectern"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LECTERN_", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("LECTERN_DATABASE_URL", "DATABASE_URL"),
+        description="SQLAlchemy URL; empty means SQLite at <data_dir>/app.db",
+    )
+    secret_key: str = Field(
+        default="", description="JWT signing key; empty = generated once into <data_dir>/secret.key"
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    registration_open: bool = Field(default=True, description="initial state; the admin can change it at run time")
+    login_rate_limit: str = "10/minute"
+    log_level: str = "info"
+    log_json: bool = True
+    bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+    request_threads: int = Field(default=8, ge=1, le=64, description="threads serving blocking requests")
+
+    @field_validator("secret_key")
+    @classmethod
+    def _reject_placeholder_secret(cls, value: str) -> str:
+        if not value:
+            return value
+        if value.lower() in PLACEHOLDER_SECRETS:
+            raise ValueError("LECTERN_SECRET_KEY is a placeholder; set a random value or leave it empty")
+        if len(value) < 32:
+            raise ValueError("LECTERN_SECRET_KEY must be at least 32 characters")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        value = value.lower()
+        if value not in {"debug", "info", "warning", "error", "critical"}:
+            raise ValueError("LECTERN_LOG_LEVEL must be one of debug, info, warning, error, critical")
+        return value
+
+    @field_validator("login_rate_limit")
+    @classmethod
+    def _valid_rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"LECTERN_LOGIN_RATE_LIMIT is not a rate like '10/minute': {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _absolute_data_dir(self) -> Settings:
+        self.data_dir = self.data_dir.expanduser().resolve()
+        return self
+
+    @cached_property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'app.db'}"
+
+    def jwt_secret(self) -> str:
+        """The configured secret, or one generated once and kept in the data dir (mode 0600)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(secrets.token_urlsafe(48))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+        return path.read_text().strip()

@@ -1,0 +1,149 @@
+"""The database: engine, sessions, migrations. The only module that speaks SQLite-specific SQL."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import ColumnElement, column, create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+WRITE_LOCK_TIMEOUT = 30.0
+
+
+class Database:
+    """Owns the engine. Write sessions queue on an in-process lock and then take SQLite's write
+    lock up front (BEGIN IMMEDIATE): writers wait their turn in order instead of colliding,
+    failing with "database is locked" or sleeping in SQLite's busy handler."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            self._write_lock = threading.Lock()
+            self.engine = create_engine(
+                url,
+                connect_args={
+                    "check_same_thread": False,
+                    "timeout": 15,
+                    "factory": _locking_connection_class(self._write_lock),
+                },
+                pool_size=16,
+                max_overflow=16,
+            )
+            _install_sqlite_hooks(self.engine, self._write_lock)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True)
+        self._writer = self.engine.execution_options(lectern_write=True)
+
+    def session(self, *, write: bool = False) -> Session:
+        return Session(self._writer if write else self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write session that commits on success and rolls back on any error."""
+        with self.session(write=True) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision (keeps all data)."""
+        command.upgrade(alembic_config(self.url), "head")
+
+    def ping(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT 1")).scalar() == 1
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def _locking_connection_class(lock: threading.Lock) -> type[sqlite3.Connection]:
+    class LockingConnection(sqlite3.Connection):
+        """Releases the process write lock only after SQLite has really committed or rolled back."""
+
+        holds_write_lock = False
+
+        def commit(self) -> None:
+            try:
+                super().commit()
+            finally:
+                self.release_write_lock()
+
+        def rollback(self) -> None:
+            try:
+                super().rollback()
+            finally:
+                self.release_write_lock()
+
+        def release_write_lock(self) -> None:
+            if self.holds_write_lock:
+                self.holds_write_lock = False
+                lock.release()
+
+    return LockingConnection
+
+
+def _install_sqlite_hooks(engine: Engine, write_lock: threading.Lock) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (the driver's implicit one is deferred).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=15000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        if not conn.get_execution_options().get("lectern_write", False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        dbapi_conn = conn.connection.dbapi_connection
+        if not write_lock.acquire(timeout=WRITE_LOCK_TIMEOUT):
+            raise sqlite3.OperationalError("the database is busy; try again in a moment")
+        dbapi_conn.holds_write_lock = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi_conn.release_write_lock()
+            raise
+
+
+# --- full-text search over notes (FTS5; kept in sync by triggers from migration 0001) ----------
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def note_search_ids(query: str) -> ColumnElement | None:
+    """A sub-select of note ids matching every word of `query` (prefix match), or None if it has no words."""
+    words = _WORD.findall(query)[:20]
+    if not words:
+        return None
+    match = " ".join(f'"{w}"*' for w in words)
+    return (
+        text("SELECT rowid FROM note_fts WHERE note_fts MATCH :match").bindparams(match=match).columns(column("rowid"))
+    )

@@ -1,0 +1,144 @@
+"""Lectern: the app factory and its lifespan (database, tokens, rate limiter). `python main.py` serves it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio.to_thread
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from config import Settings
+from db import Database
+from logs import setup_logging
+from processing.errors import DomainError
+from processing.ratelimit import LoginLimiter
+from processing.security import TokenService
+from routers import admin, auth, decks, notes, review, users
+from routers.deps import DatabaseDep
+from routers.middleware import SecurityHeadersAndLogging
+
+VERSION = "0.1.0"
+ROOT = Path(__file__).resolve().parent
+STATIC_DIR = ROOT / "static"
+NODE_MODULES = ROOT / "node_modules"
+log = logging.getLogger("lectern")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    setup_logging(level=settings.log_level, as_json=settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # Few request threads: with the GIL, 40 runnable threads (anyio's default) make a thread
+        # that holds the database write lock wait behind all of them for each GIL hand-off.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        database = Database(settings.sqlalchemy_url)
+        database.migrate()
+        app.state.settings = settings
+        app.state.db = database
+        app.state.tokens = TokenService(
+            secret=settings.jwt_secret(),
+            access_minutes=settings.access_token_minutes,
+            refresh_days=settings.refresh_token_days,
+        )
+        app.state.login_limiter = LoginLimiter(settings.login_rate_limit)
+        if not (NODE_MODULES / "katex").is_dir():
+            log.warning("node_modules/katex is missing: math will not render (run `make setup`)")
+        log.info("lectern started", extra={"data_dir": str(settings.data_dir), "version": VERSION})
+        yield
+        database.dispose()
+        log.info("lectern stopped")
+
+    app = FastAPI(title="Lectern", version=VERSION, lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(SecurityHeadersAndLogging)
+    _install_error_handlers(app)
+    for module in (auth, users, admin, decks, notes, review):
+        app.include_router(module.router)
+
+    @app.get("/api/health", tags=["health"])
+    def health(database: DatabaseDep) -> dict:
+        return {"status": "ok", "version": VERSION, "database": "ok" if database.ping() else "error"}
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Lectern API",
+            swagger_js_url="/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
+    app.mount("/vendor/katex", StaticFiles(directory=NODE_MODULES / "katex" / "dist", check_dir=False), name="katex")
+    app.mount(
+        "/vendor/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False), name="swagger"
+    )
+    return app
+
+
+def _validation_message(errors: list[dict]) -> str:
+    parts = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        msg = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
+        if err.get("type") == "json_invalid":
+            return "The request body is not valid JSON"
+        if err.get("type") == "missing" and loc:
+            msg = "is required"
+        parts.append(f"{'.'.join(loc)}: {msg}" if loc else msg)
+    return "; ".join(parts) or "Invalid request"
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]
+        return JSONResponse({"detail": _validation_message(errors), "errors": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if exc.status_code != 404 or exc.detail != "Not Found" else "Not found"
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return JSONResponse(
+            {"detail": "Something went wrong on the server; the error has been logged"}, status_code=500
+        )
+
+
+def cli() -> None:
+    import uvicorn
+
+    settings = Settings()
+    parser = argparse.ArgumentParser(description="Serve Lectern")
+    parser.add_argument("--host", default=settings.host)
+    parser.add_argument("--port", type=int, default=settings.port)
+    args = parser.parse_args()
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, timeout_graceful_shutdown=10)
+
+
+app = create_app() if __name__ != "__main__" else None
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,126 @@
+"""Scheduling state per (user, card) and the review log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import IntEnum
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from models.common import UTCDateTime, utcnow
+
+
+class CardStateKind(IntEnum):
+    """0 is ours (never reviewed); 1–3 are fsrs.State values."""
+
+    new = 0
+    learning = 1
+    review = 2
+    relearning = 3
+
+
+class CardState(SQLModel, table=True):
+    __tablename__ = "card_state"
+    __table_args__ = (
+        Index("ix_card_state_queue", "user_id", "suspended", "state", "due"),
+        Index("ix_card_state_deck_queue", "user_id", "deck_id", "suspended", "state", "due"),
+    )
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", primary_key=True)
+    card_id: int = Field(foreign_key="card.id", ondelete="CASCADE", primary_key=True, index=True)
+    # The card's deck, copied here (kept in sync on moves) so deck-scoped queues read one index.
+    deck_id: int = Field(foreign_key="deck.id", ondelete="CASCADE")
+    state: int = CardStateKind.new
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_review: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reps: int = 0
+    lapses: int = 0
+    suspended: bool = False
+
+
+class ReviewLog(SQLModel, table=True):
+    __tablename__ = "review_log"
+    __table_args__ = (
+        Index("ix_review_log_user_time", "user_id", "reviewed_at"),
+        Index("ix_review_log_user_new", "user_id", "state_before", "reviewed_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    card_id: int = Field(foreign_key="card.id", ondelete="CASCADE", index=True)
+    rating: int
+    reviewed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    duration_ms: int = 0
+    state_before: int
+    scheduled_seconds: int = 0
+    # The card_state row as it was before this review (JSON), so undo restores it exactly.
+    previous: str
+
+
+# --- API schemas ---------------------------------------------------------------
+
+
+class Interval(SQLModel):
+    seconds: int
+    label: str
+
+
+class ReviewCard(SQLModel):
+    id: int
+    note_id: int
+    ord: int
+    kind: str
+    deck_id: int
+    deck_name: str
+    front_html: str
+    back_html: str
+    answer: str | None
+    tags: list[str]
+    state: str
+    intervals: dict[str, Interval]
+
+
+class QueueCounts(SQLModel):
+    new: int
+    learning: int
+    review: int
+
+
+class NextCard(SQLModel):
+    card: ReviewCard | None
+    counts: QueueCounts
+
+
+class RatingIn(SQLModel):
+    rating: int = Field(ge=1, le=4)
+    duration_ms: int = Field(default=0, ge=0, le=24 * 3600 * 1000)
+    typed_answer: str | None = Field(default=None, max_length=5000)
+
+
+class RatingOut(SQLModel):
+    card_id: int
+    rating: int
+    state: str
+    due: datetime
+    interval_label: str
+    next: NextCard | None = None  # the card to show now, so a review costs one round trip
+
+
+class UndoOut(SQLModel):
+    card_id: int
+    note_id: int
+    rating: int
+
+
+class ReviewLogPublic(SQLModel):
+    id: int
+    card_id: int
+    note_id: int
+    deck_id: int
+    rating: int
+    state_before: str
+    reviewed_at: datetime
+    duration_ms: int
+    scheduled_seconds: int

@@ -1,0 +1,47 @@
+"""Register, log in, refresh, log out."""
+
+from fastapi import APIRouter, Request, status
+
+from models.user import RefreshRequest, RegistrationSetting, TokenPair, UserLogin, UserRegister
+from processing import accounts
+from processing.errors import Unauthorized
+from routers.deps import LoginLimiterDep, SessionDep, SettingsDep, TokensDep
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+@router.get("/config")
+def auth_config(session: SessionDep, settings: SettingsDep) -> RegistrationSetting:
+    return RegistrationSetting(
+        registration_open=accounts.registration_open(session, default=settings.registration_open)
+    )
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED)
+def register(data: UserRegister, session: SessionDep, settings: SettingsDep, tokens: TokensDep) -> TokenPair:
+    user = accounts.register(session, data=data, rounds=settings.bcrypt_rounds, default_open=settings.registration_open)
+    return accounts.issue_tokens(session, tokens=tokens, user=user)
+
+
+@router.post("/login", responses={401: {}, 403: {}, 429: {}})
+def login(
+    data: UserLogin, request: Request, session: SessionDep, tokens: TokensDep, limiter: LoginLimiterDep
+) -> TokenPair:
+    client = request.client.host if request.client else "unknown"
+    limiter.check(client=client, email=data.email)
+    try:
+        user = accounts.authenticate(session, email=data.email, password=data.password)
+    except Unauthorized:
+        limiter.failed(client=client, email=data.email)
+        raise
+    return accounts.issue_tokens(session, tokens=tokens, user=user)
+
+
+@router.post("/refresh")
+def refresh(data: RefreshRequest, session: SessionDep, tokens: TokensDep) -> TokenPair:
+    return accounts.refresh(session, tokens=tokens, refresh_token=data.refresh_token)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(data: RefreshRequest, session: SessionDep, tokens: TokensDep) -> None:
+    accounts.logout(session, tokens=tokens, refresh_token=data.refresh_token)

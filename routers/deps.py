@@ -1,0 +1,73 @@
+"""Dependencies as Annotated aliases: routers read `def handler(session: SessionDep, user: CurrentUser)`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from config import Settings
+from db import Database
+from models.user import User
+from processing import accounts
+from processing.errors import Forbidden, Unauthorized
+from processing.ratelimit import LoginLimiter
+from processing.security import TokenService
+
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Dependencies that only read app.state are `async def`: FastAPI runs sync ones in the thread pool,
+# and a thread hop per dependency is a measurable share of a review request.
+
+
+async def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+async def get_database(request: Request) -> Database:
+    return request.app.state.db
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.db.session(write=request.method not in READ_METHODS) as session:
+        yield session
+
+
+async def get_tokens(request: Request) -> TokenService:
+    return request.app.state.tokens
+
+
+async def get_login_limiter(request: Request) -> LoginLimiter:
+    return request.app.state.login_limiter
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+SessionDep = Annotated[Session, Depends(get_session)]
+TokensDep = Annotated[TokenService, Depends(get_tokens)]
+LoginLimiterDep = Annotated[LoginLimiter, Depends(get_login_limiter)]
+bearer = HTTPBearer(auto_error=False, description="The access token from /api/auth/login")
+
+
+def current_user(
+    session: SessionDep, tokens: TokensDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> User:
+    if credentials is None:
+        raise Unauthorized("Please log in")
+    user = accounts.user_for_token(session, tokens=tokens, token=credentials.credentials)
+    session.commit()  # end the read, so a write request takes its lock only when it writes
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def admin_user(user: CurrentUser) -> User:
+    if not user.is_admin:
+        raise Forbidden("Only the admin can do this")
+    return user
+
+
+AdminUser = Annotated[User, Depends(admin_user)]

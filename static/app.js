@@ -1,0 +1,196 @@
+// Boot and hash router: finds the signed-in user, draws the top navigation and
+// hands each route (#/decks, #/deck/3, #/review, …) to its view module.
+
+import { api, get, setAuthLostHandler, tokens } from "./api.js";
+import { $, html, mount, showError, toast } from "./ui.js";
+import * as loginView from "./views/login.js";
+import * as decksView from "./views/decks.js";
+import * as deckView from "./views/deck.js";
+import * as editorView from "./views/editor.js";
+import * as reviewView from "./views/review.js";
+import * as historyView from "./views/history.js";
+import * as settingsView from "./views/settings.js";
+
+const ROUTES = [
+  { pattern: /^\/login$/, view: loginView, nav: null, public: true },
+  { pattern: /^\/decks$/, view: decksView, nav: "decks" },
+  { pattern: /^\/deck\/([^/]+)$/, view: deckView, nav: "decks" },
+  { pattern: /^\/edit\/([^/]+)$/, view: editorView, nav: "decks", mode: "edit" },
+  { pattern: /^\/new\/([^/]+)$/, view: editorView, nav: "decks", mode: "new" },
+  { pattern: /^\/review(?:\/([^/]+))?$/, view: reviewView, nav: "review" },
+  { pattern: /^\/history$/, view: historyView, nav: "history" },
+  { pattern: /^\/settings$/, view: settingsView, nav: "settings" },
+];
+
+const NAV_ITEMS = [
+  ["decks", "#/decks", "Decks"],
+  ["review", "#/review", "Review"],
+  ["history", "#/history", "History"],
+  ["settings", "#/settings", "Settings"],
+];
+
+const state = { user: null, controller: null };
+
+function setUser(user) {
+  state.user = user;
+  renderNav();
+}
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, "") || "/decks";
+  const [path, queryString = ""] = raw.split("?");
+  return { path, query: new URLSearchParams(queryString) };
+}
+
+export function navigate(hash, { replace = false } = {}) {
+  if (replace) {
+    history.replaceState(null, "", hash);
+    route();
+  } else if (location.hash === hash) {
+    route();
+  } else {
+    location.hash = hash;
+  }
+}
+
+function renderNav(active = null) {
+  const header = $("#topbar");
+  if (!state.user) {
+    header.hidden = true;
+    header.replaceChildren();
+    return;
+  }
+  header.hidden = false;
+  const activeKey = active ?? header.dataset.active;
+  header.dataset.active = activeKey ?? "";
+  const name = state.user.display_name || state.user.email;
+  mount(
+    header,
+    html`<div class="topbar-inner">
+      <a class="brand" href="#/decks" aria-label="Lectern home">
+        <span class="brand-mark" aria-hidden="true">L</span><span class="brand-name">Lectern</span>
+      </a>
+      <nav class="mainnav" aria-label="Main">
+        ${NAV_ITEMS.map(
+          ([key, href, label]) =>
+            html`<a href="${href}" data-testid="nav-${key}" ${key === activeKey ? html`aria-current="page"` : ""}>${label}</a>`,
+        )}
+      </nav>
+      <div class="topbar-user">
+        <span class="user-name" data-testid="user-name" title="${state.user.email}">${name}</span>
+        <button type="button" class="btn btn-ghost btn-small" data-testid="logout">Log out</button>
+      </div>
+    </div>`,
+  );
+  $("[data-testid=logout]", header).addEventListener("click", logout);
+}
+
+async function logout() {
+  const refreshToken = tokens.refresh;
+  try {
+    // No bearer needed: the refresh token itself is what gets revoked.
+    if (refreshToken) await api("/api/auth/logout", { method: "POST", body: { refresh_token: refreshToken }, auth: false });
+  } catch (error) {
+    showError(error);
+  }
+  tokens.clear();
+  setUser(null);
+  navigate("#/login");
+}
+
+function errorPanel(error, retry) {
+  const panel = document.createElement("div");
+  panel.className = "panel error-panel";
+  mount(
+    panel,
+    html`<h1>Something went wrong</h1>
+      <p role="alert" data-testid="view-error">${error.message}</p>
+      <p><button type="button" class="btn btn-primary">Try again</button>
+      <a class="btn" href="#/decks">Back to decks</a></p>`,
+  );
+  panel.querySelector("button").addEventListener("click", retry);
+  return panel;
+}
+
+async function route() {
+  state.controller?.abort();
+  const controller = new AbortController();
+  state.controller = controller;
+
+  const { path, query } = parseHash();
+  const match = ROUTES.map((r) => ({ route: r, m: r.pattern.exec(path) })).find((x) => x.m);
+  if (!match) {
+    navigate("#/decks", { replace: true });
+    return;
+  }
+  const { route: entry, m } = match;
+  if (!entry.public && !state.user) {
+    const next = encodeURIComponent(location.hash || "#/decks");
+    navigate(`#/login?next=${next}`, { replace: true });
+    return;
+  }
+  if (entry.view === loginView && state.user) {
+    navigate("#/decks", { replace: true });
+    return;
+  }
+
+  renderNav(entry.nav);
+  const main = $("#main");
+  const container = document.createElement("div");
+  container.className = "view";
+  container.innerHTML = '<p class="loading" aria-busy="true">Loading…</p>';
+  main.replaceChildren(container);
+  window.scrollTo(0, 0);
+
+  const ctx = {
+    params: m.slice(1).map((p) => (p === undefined ? undefined : decodeURIComponent(p))),
+    query,
+    mode: entry.mode,
+    signal: controller.signal,
+    user: state.user,
+    setUser,
+    navigate,
+  };
+  try {
+    await entry.view.render(container, ctx);
+  } catch (error) {
+    if (controller.signal.aborted) return;
+    if (error.authLost) return; // the auth-lost handler took over
+    showError(error);
+    container.replaceChildren(errorPanel(error, () => route()));
+  }
+}
+
+setAuthLostHandler((error) => {
+  const wasSignedIn = Boolean(state.user);
+  setUser(null);
+  if (parseHash().path !== "/login") {
+    if (wasSignedIn) toast(error.message, "error");
+    const next = encodeURIComponent(location.hash || "#/decks");
+    navigate(`#/login?next=${next}`, { replace: true });
+  }
+});
+
+async function boot() {
+  // The skip link cannot use href="#main": the hash belongs to the router.
+  $(".skip-link").addEventListener("click", (event) => {
+    event.preventDefault();
+    $("#main").focus();
+  });
+  if (tokens.access || tokens.refresh) {
+    try {
+      state.user = await get("/api/users/me");
+    } catch (error) {
+      if (!error.authLost) {
+        showError(error);
+        const main = $("#main");
+        main.replaceChildren(errorPanel(error, () => location.reload()));
+        return;
+      }
+    }
+  }
+  window.addEventListener("hashchange", route);
+  route();
+}
+
+boot();

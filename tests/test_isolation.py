@@ -1,0 +1,226 @@
+"""One account never sees or changes another's decks, notes, cards or reviews: every endpoint
+that takes an id answers 404 (never 403, never data) for someone else's id.
+
+The route list is read from the app, so a new endpoint taking an id fails this file until
+the intruder below tries it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from tests.conftest import api_routes, make_deck, make_note, sql, user_id
+
+SECRET = "alicesecret"
+
+
+def _takes_an_id(route: APIRoute) -> bool:
+    """Whether the route takes an id of some row: in its path, its query or its JSON body."""
+    names = [p.name for p in route.dependant.path_params]
+    names += [p.name for p in route.dependant.query_params]
+    for param in route.dependant.body_params:
+        model = param.field_info.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            names += list(model.model_fields)
+    return any(name.endswith(("_id", "_ids")) for name in names)
+
+
+def id_routes(client: TestClient) -> set[tuple[str, str]]:
+    return {(method, path) for method, path, route in api_routes(client) if _takes_an_id(route)}
+
+
+@dataclass
+class Intruder:
+    """Bob, trying alice's ids; remembers which routes he tried."""
+
+    client: TestClient
+    headers: dict
+    tried: set[tuple[str, str]] = field(default_factory=set)
+
+    def attempt(self, method: str, template: str, *, expect: int = 404, json=None, params=None, **ids) -> dict:
+        response = self.client.request(method, template.format(**ids), json=json, params=params, headers=self.headers)
+        assert response.status_code == expect, (method, template, ids, response.status_code, response.text)
+        assert SECRET not in response.text
+        assert set(response.json()) == {"detail"}
+        self.tried.add((method, template))
+        return response.json()
+
+
+def _alice_world(client: TestClient, alice: dict) -> dict:
+    deck_id = make_deck(client, alice, "Alice private")
+    other_deck = make_deck(client, alice, "Alice second")
+    basic = make_note(client, alice, deck_id, front=f"{SECRET} basic", back=f"{SECRET} back", tags=["alicetag"])
+    cloze = make_note(client, alice, deck_id, kind="cloze", front=f"{{{{c1::{SECRET}}}}} and {{{{c2::more}}}}")
+    make_note(client, alice, other_deck, kind="reversed", front=f"{SECRET} f", back="b")
+    reviewed = basic["cards"][0]["id"]
+    assert client.post(f"/api/review/{reviewed}", json={"rating": 3}, headers=alice).status_code == 200
+    return {
+        "deck": deck_id,
+        "decks": [deck_id, other_deck],
+        "notes": [basic["id"], cloze["id"]],
+        "card": cloze["cards"][0]["id"],
+        "reviewed_card": reviewed,
+    }
+
+
+def _alice_view(client: TestClient, alice: dict, world: dict) -> dict[str, bytes]:
+    """Everything alice can read, as raw bytes."""
+    paths = ["/api/decks", "/api/notes", "/api/tags", "/api/review/log", "/api/review/next", "/api/users/me"]
+    paths += [f"/api/decks/{d}" for d in world["decks"]]
+    paths += [f"/api/notes/{n}" for n in world["notes"]]
+    paths += [f"/api/notes?q={SECRET}", f"/api/review/next?deck_id={world['deck']}"]
+    out = {}
+    for path in paths:
+        response = client.get(path, headers=alice)
+        assert response.status_code == 200, path
+        out[path] = response.content
+    return out
+
+
+def _alice_rows(client: TestClient, uid: int) -> dict[str, list]:
+    return {
+        "deck": sql(client, "SELECT * FROM deck WHERE owner_id = ? ORDER BY id", uid),
+        "note": sql(client, "SELECT * FROM note WHERE owner_id = ? ORDER BY id", uid),
+        "card": sql(
+            client,
+            "SELECT card.* FROM card JOIN note ON note.id = card.note_id WHERE note.owner_id = ? ORDER BY card.id",
+            uid,
+        ),
+        "card_state": sql(client, "SELECT * FROM card_state WHERE user_id = ? ORDER BY card_id", uid),
+        "review_log": sql(client, "SELECT * FROM review_log WHERE user_id = ? ORDER BY id", uid),
+        "user": sql(client, "SELECT * FROM user WHERE id = ?", uid),
+    }
+
+
+def test_bob_cannot_reach_alice_data(client: TestClient, alice: dict, bob: dict) -> None:
+    world = _alice_world(client, alice)
+    alice_id = user_id(client, alice)
+    bobs_deck = make_deck(client, bob, "Bob deck")
+    bobs_note = make_note(client, bob, bobs_deck, front="bob note")
+    bobs_card = bobs_note["cards"][0]["id"]
+    view_before = _alice_view(client, alice, world)
+    rows_before = _alice_rows(client, alice_id)
+    bob_rows_before = sql(client, "SELECT * FROM note WHERE id = ?", bobs_note["id"])
+
+    bob_ = Intruder(client, bob)
+    deck, note, card = world["deck"], world["notes"][0], world["card"]
+    for method, body in (("GET", None), ("PATCH", {"name": "Mine now"}), ("DELETE", None)):
+        detail = bob_.attempt(method, "/api/decks/{deck_id}", json=body, deck_id=deck)
+        assert detail == {"detail": "Deck not found"}
+    bob_.attempt("GET", "/api/notes", params={"deck_id": deck})
+    bob_.attempt("POST", "/api/notes", json={"deck_id": deck, "kind": "basic", "front": "planted", "tags": []})
+    for method, body in (("GET", None), ("PATCH", {"front": "changed", "tags": ["x"]}), ("DELETE", None)):
+        bob_.attempt(method, "/api/notes/{note_id}", json=body, note_id=note)
+    bob_.attempt("PATCH", "/api/notes/{note_id}", json={"deck_id": deck}, note_id=bobs_note["id"])
+    for action, extra in (
+        ("move", {"deck_id": bobs_deck}),
+        ("add_tags", {"tags": ["bob"]}),
+        ("remove_tags", {"tags": ["alicetag"]}),
+        ("suspend", {}),
+        ("unsuspend", {}),
+        ("delete", {}),
+    ):
+        for ids in (world["notes"], [bobs_note["id"], note]):
+            bob_.attempt("POST", "/api/notes/bulk", json={"note_ids": ids, "action": action} | extra)
+    bob_.attempt("POST", "/api/notes/bulk", json={"note_ids": [bobs_note["id"]], "action": "move", "deck_id": deck})
+    bob_.attempt("GET", "/api/review/next", params={"deck_id": deck})
+    bob_.attempt("GET", "/api/review/log", params={"deck_id": deck})
+    for rated in (card, world["reviewed_card"]):
+        bob_.attempt("POST", "/api/review/{card_id}", json={"rating": 1}, card_id=rated)
+        bob_.attempt("POST", "/api/review/{card_id}", json={"rating": 1}, params={"deck_id": deck}, card_id=rated)
+    bob_.attempt("POST", "/api/review/{card_id}", json={"rating": 1}, params={"deck_id": deck}, card_id=bobs_card)
+    # The one id route that is not about decks, notes or cards: admin-only, so bob is refused outright.
+    detail = bob_.attempt(
+        "PATCH", "/api/admin/users/{user_id}", expect=403, json={"is_disabled": True}, user_id=alice_id
+    )
+    assert detail == {"detail": "Only the admin can do this"}
+
+    assert sql(client, "SELECT * FROM note WHERE id = ?", bobs_note["id"]) == bob_rows_before
+    assert sql(client, "SELECT count(*) FROM review_log WHERE card_id = ?", bobs_card) == [(0,)]
+    assert _alice_rows(client, alice_id) == rows_before
+    assert _alice_view(client, alice, world) == view_before
+
+    missing = id_routes(client) - bob_.tried
+    assert not missing, f"routes taking an id that no isolation check tries: {sorted(missing)}"
+
+
+def test_bob_lists_never_show_alice_data(client: TestClient, alice: dict, bob: dict) -> None:
+    world = _alice_world(client, alice)
+    bobs_deck = make_deck(client, bob, "Alice private")  # the same name is fine across accounts
+    make_note(client, bob, bobs_deck, front="bob basic", tags=["bobtag"])
+    bob_card = client.get("/api/review/next", headers=bob).json()["card"]
+    assert bob_card["deck_id"] == bobs_deck
+    client.post(f"/api/review/{bob_card['id']}", json={"rating": 3}, headers=bob)
+
+    decks = client.get("/api/decks", headers=bob).json()
+    assert [d["id"] for d in decks] == [bobs_deck]
+    notes = client.get("/api/notes", headers=bob).json()
+    assert notes["total"] == 1 and SECRET not in str(notes)
+    assert client.get(f"/api/notes?q={SECRET}", headers=bob).json() == {
+        "items": [],
+        "total": 0,
+        "page": 1,
+        "page_size": 50,
+    }
+    assert client.get("/api/notes?tag=alicetag", headers=bob).json()["total"] == 0
+    assert client.get("/api/tags", headers=bob).json() == [{"tag": "bobtag", "count": 1}]
+    log = client.get("/api/review/log", headers=bob).json()
+    assert [e["card_id"] for e in log] == [bob_card["id"]]
+    for status in ("new", "learning", "due", "review", "suspended"):
+        items = client.get(f"/api/notes?status={status}", headers=bob).json()["items"]
+        assert all(item["deck_id"] == bobs_deck for item in items), status
+    queue = client.get("/api/review/next", headers=bob).json()
+    assert queue["card"]["deck_id"] == bobs_deck  # learn-ahead shows bob's own card, never alice's
+    assert world["deck"] not in [d["id"] for d in decks]
+
+
+def test_bobs_undo_never_touches_alice_reviews(client: TestClient, alice: dict, bob: dict) -> None:
+    world = _alice_world(client, alice)
+    alice_id = user_id(client, alice)
+    make_note(client, bob, make_deck(client, bob), front="bob")
+    bob_card = client.get("/api/review/next", headers=bob).json()["card"]["id"]
+    client.post(f"/api/review/{bob_card}", json={"rating": 3}, headers=bob)
+    # alice reviews last, so hers is the newest review in the whole table.
+    client.post(f"/api/review/{world['card']}", json={"rating": 4}, headers=alice)
+    rows_before = _alice_rows(client, alice_id)
+
+    undone = client.post("/api/review/undo", headers=bob)
+    assert undone.status_code == 200
+    assert undone.json()["card_id"] == bob_card
+    nothing = client.post("/api/review/undo", headers=bob)
+    assert nothing.status_code == 404 and nothing.json()["detail"] == "Nothing to undo"
+    assert _alice_rows(client, alice_id) == rows_before
+    assert len(client.get("/api/review/log", headers=alice).json()) == 2
+
+
+def test_the_admin_has_no_access_to_other_users_decks(client: TestClient, alice: dict, bob: dict) -> None:
+    bobs_deck = make_deck(client, bob, "Bob deck")
+    bobs_note = make_note(client, bob, bobs_deck)
+    assert client.get(f"/api/decks/{bobs_deck}", headers=alice).status_code == 404
+    assert client.get(f"/api/notes/{bobs_note['id']}", headers=alice).status_code == 404
+    assert (
+        client.post(f"/api/review/{bobs_note['cards'][0]['id']}", json={"rating": 3}, headers=alice).status_code == 404
+    )
+
+
+def test_id_route_discovery_finds_the_known_routes(client: TestClient) -> None:
+    """Guards the guard: if route discovery broke, the coverage check above would pass vacuously."""
+    assert {
+        ("GET", "/api/decks/{deck_id}"),
+        ("PATCH", "/api/decks/{deck_id}"),
+        ("DELETE", "/api/decks/{deck_id}"),
+        ("GET", "/api/notes"),
+        ("POST", "/api/notes"),
+        ("POST", "/api/notes/bulk"),
+        ("GET", "/api/notes/{note_id}"),
+        ("PATCH", "/api/notes/{note_id}"),
+        ("DELETE", "/api/notes/{note_id}"),
+        ("GET", "/api/review/next"),
+        ("GET", "/api/review/log"),
+        ("POST", "/api/review/{card_id}"),
+        ("PATCH", "/api/admin/users/{user_id}"),
+    } <= id_routes(client)
+    assert ("GET", "/api/decks") not in id_routes(client)
