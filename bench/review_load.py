@@ -1,7 +1,9 @@
 """Review throughput: 32 concurrent clients fetch the next card and post a rating.
 
 Starts `python main.py` on a loopback port with a fresh data dir, seeds one user with
-10,000 cards (32 decks, one per client so clients review different cards), runs the load
+10,000 cards (32 decks, one per client so clients review different cards) as a mature
+collection on a heavy day: 90 % are review cards already due (FSRS state from a simulated
+earlier review), 10 % new with the default limit of 20 a day. Runs the load
 for a fixed time and prints req/s, p50 and p99 beside the SPEC budget
 (rating POST >= 1000 req/s, p99 <= 20 ms at 32 concurrent clients). Each client works as the
 browser does: GET /api/review/next once, then POST ratings, each answer carrying the next card.
@@ -35,8 +37,9 @@ BUDGET_RPS = 1000
 BUDGET_P99_MS = 20
 
 
-def seed(data_dir: Path, *, cards: int, decks: int) -> None:
-    """Seeds through the domain functions (same rendering and rows as the API), in one transaction."""
+def seed(data_dir: Path, *, cards: int, decks: int, due_share: float = 0.9) -> None:
+    """Seeds through the domain functions (same rendering and rows as the API), in one transaction,
+    then moves `due_share` of the cards to the review state, due now, as FSRS would have left them."""
     from config import Settings
     from db import Database
     from models.deck import DeckCreate
@@ -52,7 +55,6 @@ def seed(data_dir: Path, *, cards: int, decks: int) -> None:
     database.migrate()
     with database.session(write=True) as session:
         user = User(email="bench@example.com", password_hash=hash_password("bench-password", rounds=4), is_admin=True)
-        user.new_cards_per_day = 9999
         session.add(user)
         session.commit()
         deck_ids = [create_deck(session, user=user, deck_in=DeckCreate(name=f"Deck {i}")).id for i in range(decks)]
@@ -72,7 +74,37 @@ def seed(data_dir: Path, *, cards: int, decks: int) -> None:
             )
         session.commit = commit
         session.commit()
+        _age_cards(session, user=user, due_share=due_share)
     database.dispose()
+
+
+def _age_cards(session, *, user, due_share: float) -> None:
+    from datetime import timedelta
+
+    from fsrs import Card as FsrsCard
+    from fsrs import Rating
+    from sqlmodel import select
+
+    from models.common import utcnow
+    from models.review import CardState
+    from processing.srs import scheduler_for
+
+    rng = random.Random(7)
+    scheduler = scheduler_for(user, fuzz=False)
+    now = utcnow()
+    states = session.exec(select(CardState).where(CardState.user_id == user.id)).all()
+    for state in states[: int(len(states) * due_share)]:
+        first = now - timedelta(days=rng.randint(20, 200))
+        card, _ = scheduler.review_card(FsrsCard(card_id=state.card_id), Rating.Easy, review_datetime=first)
+        state.state, state.step, state.stability, state.difficulty = (
+            int(card.state),
+            card.step,
+            card.stability,
+            card.difficulty,
+        )
+        state.last_review, state.due, state.reps = first, now - timedelta(minutes=rng.randint(1, 600)), 1
+        session.add(state)
+    session.commit()
 
 
 def free_port() -> int:

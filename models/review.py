@@ -32,6 +32,7 @@ class CardState(SQLModel, table=True):
     deck_id: int = Field(foreign_key="deck.id", ondelete="CASCADE")
     state: int = CardStateKind.new
     step: int | None = None
+    # Next review; for a new card, its place in the new-card queue (when it was created).
     stability: float | None = None
     difficulty: float | None = None
     due: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import available_timezones
 
@@ -34,6 +35,17 @@ def _zones() -> set[str]:
 
 
 _ZONES: set[str] | None = None
+
+
+@dataclass(frozen=True)
+class Learner:
+    """What scheduling needs to know about a user; read in one query on the review hot path."""
+
+    id: int
+    desired_retention: float
+    new_cards_per_day: int
+    timezone: str
+    day_start_hour: int
 
 
 class User(UserSettings, table=True):

@@ -52,7 +52,9 @@ def _add_cards(session: Session, *, user: User, note: Note, rendered: list[Rende
     ]
     session.add_all(cards)
     session.flush()
-    session.add_all([CardState(user_id=user.id, card_id=c.id, deck_id=note.deck_id) for c in cards])
+    # A new card's due is its creation time: its place in the new-card queue (see srs).
+    created = utcnow()
+    session.add_all([CardState(user_id=user.id, card_id=c.id, deck_id=note.deck_id, due=created) for c in cards])
 
 
 def _move_states(session: Session, *, note_ids: list[int], deck_id: int) -> None:
@@ -123,7 +125,13 @@ def note_public(session: Session, *, user: User, notes: list[Note]) -> list[Note
         ).all()
         for card_id, note_id, ord_, state, due, suspended in rows:
             by_note[note_id].append(
-                CardBrief(id=card_id, ord=ord_, state=STATE_NAMES[state], due=due, suspended=suspended)
+                CardBrief(
+                    id=card_id,
+                    ord=ord_,
+                    state=STATE_NAMES[state],
+                    due=None if state == CardStateKind.new else due,  # a new card's due is only its queue place
+                    suspended=suspended,
+                )
             )
     return [
         NotePublic(

@@ -14,12 +14,10 @@ from zoneinfo import ZoneInfo
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
-from sqlalchemy import and_, bindparam, false, func, insert, or_, update
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from models.common import UTCDateTime, utcnow
-from models.deck import Deck
+from db import RawSQL
+from models.common import utcnow
 from models.note import Card, Note
 from models.review import (
     CardState,
@@ -35,7 +33,6 @@ from models.review import (
     UndoOut,
 )
 from models.user import User
-from processing.decks import get_owned_deck
 from processing.errors import NotFound
 
 LEARN_AHEAD = timedelta(minutes=20)
@@ -72,21 +69,21 @@ def format_interval(seconds: float) -> str:
     return f"{days / 365:.1f}y".replace(".0y", "y")
 
 
-def _to_fsrs(state: CardState, now: datetime) -> FsrsCard:
-    if state.state == CardStateKind.new:
-        return FsrsCard(card_id=state.card_id, state=State.Learning, step=0, due=now)
+def _to_fsrs(state: dict, now: datetime) -> FsrsCard:
+    if state["state"] == CardStateKind.new:
+        return FsrsCard(card_id=state["card_id"], state=State.Learning, step=0, due=now)
     return FsrsCard(
-        card_id=state.card_id,
-        state=State(state.state),
-        step=state.step,
-        stability=state.stability,
-        difficulty=state.difficulty,
-        due=state.due,
-        last_review=state.last_review,
+        card_id=state["card_id"],
+        state=State(state["state"]),
+        step=state["step"],
+        stability=state["stability"],
+        difficulty=state["difficulty"],
+        due=state["due"],
+        last_review=state["last_review"],
     )
 
 
-def preview_intervals(scheduler: Scheduler, state: CardState, now: datetime) -> dict[str, Interval]:
+def preview_intervals(scheduler: Scheduler, state: dict, now: datetime) -> dict[str, Interval]:
     """What each rating would give, without fuzz (as Anki shows it)."""
     out = {}
     for rating in Rating:
@@ -96,83 +93,74 @@ def preview_intervals(scheduler: Scheduler, state: CardState, now: datetime) -> 
     return out
 
 
-# --- the queue: prebuilt Core statements (this is the hot path; the ORM costs ~10x here) -------
+# --- the queue: the hot path, in plain SQL through db.RawSQL (see there why) --------------------
 
-_cs = CardState.__table__
-_card, _note, _deck = Card.__table__, Note.__table__, Deck.__table__
-_NOW = bindparam("now", type_=UTCDateTime())
-_LEARNING = (CardStateKind.learning, CardStateKind.relearning)
+_STATE_COLUMNS = "card_id, state, step, stability, difficulty, due, last_review, reps, lapses, suspended"
 
 
-def _statements(scoped: bool) -> dict:
-    mine = [_cs.c.user_id == bindparam("user_id"), _cs.c.suspended == false()]
-    if scoped:
-        mine.append(_cs.c.deck_id == bindparam("deck_id"))
-    pick = sa_select(_cs).where(*mine).limit(1)
-    new_ids = sa_select(_cs.c.card_id).where(*mine, _cs.c.state == CardStateKind.new).limit(bindparam("limit"))
+def _statements(scoped: bool) -> dict[str, str]:
+    # Every statement reads one range of ix_card_state_deck_queue (or ix_card_state_queue).
+    mine = "FROM card_state WHERE user_id = :user_id AND suspended = :no" + (
+        " AND deck_id = :deck_id" if scoped else ""
+    )
+    pick = f"SELECT {_STATE_COLUMNS} {mine}"
     return {
         # Learning cards count once they are within LEARN_AHEAD, since they are shown then.
-        "due_counts": sa_select(_cs.c.state, func.count())
-        .where(
-            *mine,
-            or_(
-                and_(_cs.c.state.in_(_LEARNING), _cs.c.due <= bindparam("ahead", type_=UTCDateTime())),
-                and_(_cs.c.state == CardStateKind.review, _cs.c.due <= _NOW),
-            ),
-        )
-        .group_by(_cs.c.state),
-        "new_available": sa_select(func.count()).select_from(new_ids.subquery()),
-        "learning_due": pick.where(_cs.c.state.in_(_LEARNING), _cs.c.due <= _NOW).order_by(_cs.c.due),
-        "review_due": pick.where(_cs.c.state == CardStateKind.review, _cs.c.due <= _NOW).order_by(_cs.c.due),
-        "new": pick.where(_cs.c.state == CardStateKind.new).order_by(_cs.c.card_id),
-        "learn_ahead": pick.where(
-            _cs.c.state.in_(_LEARNING), _cs.c.due <= bindparam("ahead", type_=UTCDateTime())
-        ).order_by(_cs.c.due),
+        "learning_count": f"SELECT COUNT(*) {mine} AND state IN (1, 3) AND due <= :ahead",
+        "review_count": f"SELECT COUNT(*) {mine} AND state = 2 AND due <= :now",
+        # Counting stops at the daily limit: a deck of 10,000 new cards costs no more than one of 20.
+        "new_available": f"SELECT COUNT(*) FROM (SELECT 1 {mine} AND state = 0 LIMIT :limit) AS new_cards",
+        "learning_due": f"{pick} AND state IN (1, 3) AND due <= :now ORDER BY due LIMIT 1",
+        "review_due": f"{pick} AND state = 2 AND due <= :now ORDER BY due LIMIT 1",
+        # A new card's due is when it was created: its place in the new-card queue.
+        "new": f"{pick} AND state = 0 ORDER BY due LIMIT 1",
+        "learn_ahead": f"{pick} AND state IN (1, 3) AND due <= :ahead ORDER BY due LIMIT 1",
     }
 
 
 _QUEUE = {False: _statements(False), True: _statements(True)}
-_NEW_TODAY = sa_select(func.count()).where(
-    ReviewLog.__table__.c.user_id == bindparam("user_id"),
-    ReviewLog.__table__.c.state_before == CardStateKind.new,
-    ReviewLog.__table__.c.reviewed_at >= bindparam("since", type_=UTCDateTime()),
+_NEW_TODAY = (
+    "SELECT COUNT(*) FROM (SELECT 1 FROM review_log WHERE user_id = :user_id AND state_before = 0"
+    " AND reviewed_at >= :since LIMIT :limit) AS introduced"
 )
 _CARD_FOR_REVIEW = (
-    sa_select(
-        _card.c.id,
-        _card.c.note_id,
-        _card.c.ord,
-        _card.c.front_html,
-        _card.c.back_html,
-        _card.c.answer,
-        _note.c.kind,
-        _note.c.deck_id,
-        _note.c.tags,
-        _deck.c.name.label("deck_name"),
-    )
-    .join(_note, _note.c.id == _card.c.note_id)
-    .join(_deck, _deck.c.id == _note.c.deck_id)
-    .where(_card.c.id == bindparam("card_id"))
+    "SELECT card.id, card.note_id, card.ord, card.front_html, card.back_html, card.answer, note.kind, note.deck_id,"
+    " note.tags, deck.name AS deck_name FROM card JOIN note ON note.id = card.note_id"
+    " JOIN deck ON deck.id = note.deck_id WHERE card.id = :card_id"
 )
-_STATE_ROW = sa_select(_cs).where(_cs.c.user_id == bindparam("user_id"), _cs.c.card_id == bindparam("card_id"))
+_STATE_ROW = f"SELECT {_STATE_COLUMNS} FROM card_state WHERE user_id = :user_id AND card_id = :card_id"
+_DECK_OWNER = "SELECT owner_id FROM deck WHERE id = :deck_id"
+
+
+def _read_state(sql: RawSQL, row: dict) -> dict:
+    row["due"], row["last_review"] = sql.read_time(row["due"]), sql.read_time(row["last_review"])
+    return row
+
+
+def check_deck(sql: RawSQL, *, user: User, deck_id: int) -> None:
+    """The hot path's ownership check (same rule as decks.get_owned_deck: anyone else gets 404)."""
+    if sql.scalar(_DECK_OWNER, {"deck_id": deck_id}) != user.id:
+        raise NotFound("Deck not found")
 
 
 def new_remaining(session: Session, *, user: User, now: datetime) -> int:
-    introduced = session.connection().execute(_NEW_TODAY, {"user_id": user.id, "since": day_start(user, now)}).scalar()
+    sql = RawSQL(session)
+    if user.new_cards_per_day == 0:
+        return 0
+    since = sql.time(day_start(user, now))
+    introduced = sql.scalar(_NEW_TODAY, {"user_id": user.id, "since": since, "limit": user.new_cards_per_day})
     return max(0, user.new_cards_per_day - introduced)
 
 
 def queue_counts(session: Session, *, user: User, deck_id: int | None, now: datetime) -> QueueCounts:
-    conn, stmts = session.connection(), _QUEUE[deck_id is not None]
-    params = {"user_id": user.id, "deck_id": deck_id, "now": now, "ahead": now + LEARN_AHEAD}
-    by_state = dict(conn.execute(stmts["due_counts"], params).all())
+    sql, stmts = RawSQL(session), _QUEUE[deck_id is not None]
+    params = {"user_id": user.id, "deck_id": deck_id, "no": False}
+    params |= {"now": sql.time(now), "ahead": sql.time(now + LEARN_AHEAD)}
     remaining = new_remaining(session, user=user, now=now)
-    # Counting stops at the daily limit: a deck of 10,000 new cards costs no more than one of 20.
-    new_available = conn.execute(stmts["new_available"], params | {"limit": remaining}).scalar() if remaining else 0
     return QueueCounts(
-        new=new_available,
-        learning=by_state.get(CardStateKind.learning, 0) + by_state.get(CardStateKind.relearning, 0),
-        review=by_state.get(CardStateKind.review, 0),
+        new=sql.scalar(stmts["new_available"], params | {"limit": remaining}) if remaining else 0,
+        learning=sql.scalar(stmts["learning_count"], params),
+        review=sql.scalar(stmts["review_count"], params),
     )
 
 
@@ -180,35 +168,49 @@ def next_card(session: Session, *, user: User, deck_id: int | None, now: datetim
     """Learning cards due now, then reviews due now, then new cards (within today's limit),
     then learning cards due within LEARN_AHEAD."""
     now = now or utcnow()
+    sql, stmts = RawSQL(session), _QUEUE[deck_id is not None]
     if deck_id is not None:
-        get_owned_deck(session, user=user, deck_id=deck_id)
+        check_deck(sql, user=user, deck_id=deck_id)
     counts = queue_counts(session, user=user, deck_id=deck_id, now=now)
-    conn, stmts = session.connection(), _QUEUE[deck_id is not None]
-    params = {"user_id": user.id, "deck_id": deck_id, "now": now, "ahead": now + LEARN_AHEAD}
+    params = {
+        "user_id": user.id,
+        "deck_id": deck_id,
+        "no": False,
+        "now": sql.time(now),
+        "ahead": sql.time(now + LEARN_AHEAD),
+    }
     order = ["learning_due", "review_due"] + (["new"] if counts.new > 0 else []) + ["learn_ahead"]
     for name in order:
-        state = conn.execute(stmts[name], params).first()
+        state = sql.first(stmts[name], params)
         if state is not None:
-            return NextCard(card=_review_card(session, user=user, state=state, now=now), counts=counts)
+            return NextCard(card=_review_card(sql, user=user, state=_read_state(sql, state), now=now), counts=counts)
     return NextCard(card=None, counts=counts)
 
 
-def _review_card(session: Session, *, user: User, state, now: datetime) -> ReviewCard:
-    row = session.connection().execute(_CARD_FOR_REVIEW, {"card_id": state.card_id}).one()
+def _review_card(sql: RawSQL, *, user: User, state: dict, now: datetime) -> ReviewCard:
+    row = sql.first(_CARD_FOR_REVIEW, {"card_id": state["card_id"]})
     return ReviewCard(
-        id=row.id,
-        note_id=row.note_id,
-        ord=row.ord,
-        kind=row.kind,
-        deck_id=row.deck_id,
-        deck_name=row.deck_name,
-        front_html=row.front_html,
-        back_html=row.back_html,
-        answer=row.answer,
-        tags=row.tags.split(),
-        state=STATE_NAMES[state.state],
+        id=row["id"],
+        note_id=row["note_id"],
+        ord=row["ord"],
+        kind=row["kind"],
+        deck_id=row["deck_id"],
+        deck_name=row["deck_name"],
+        front_html=row["front_html"],
+        back_html=row["back_html"],
+        answer=row["answer"],
+        tags=row["tags"].split(),
+        state=STATE_NAMES[state["state"]],
         intervals=preview_intervals(scheduler_for(user, fuzz=False), state, now),
     )
+
+
+def _snapshot(state: dict) -> str:
+    values = {f: state[f] for f in _STATE_FIELDS}
+    for key in ("due", "last_review"):
+        values[key] = values[key].isoformat() if values[key] else None
+    values["suspended"] = bool(values["suspended"])
+    return json.dumps(values)
 
 
 def _restore(state: CardState, snapshot: str) -> None:
@@ -219,51 +221,60 @@ def _restore(state: CardState, snapshot: str) -> None:
         setattr(state, field, value)
 
 
-def _snapshot(state) -> str:
-    values = {f: getattr(state, f) for f in _STATE_FIELDS}
-    for key in ("due", "last_review"):
-        values[key] = values[key].isoformat() if values[key] else None
-    return json.dumps(values)
+_UPDATE_STATE = (
+    "UPDATE card_state SET state = :state, step = :step, stability = :stability, difficulty = :difficulty,"
+    " due = :due, last_review = :last_review, reps = :reps, lapses = :lapses"
+    " WHERE user_id = :user_id AND card_id = :card_id"
+)
+_INSERT_LOG = (
+    "INSERT INTO review_log (user_id, card_id, rating, reviewed_at, duration_ms, state_before, scheduled_seconds,"
+    " previous) VALUES (:user_id, :card_id, :rating, :reviewed_at, :duration_ms, :state_before, :scheduled_seconds,"
+    " :previous)"
+)
 
 
 def rate(session: Session, *, user: User, card_id: int, rating_in: RatingIn, now: datetime | None = None) -> RatingOut:
+    """Applies FSRS to the card and logs the review, in one write transaction (the caller's session)."""
     now = now or utcnow()
-    conn = session.connection()
-    state = conn.execute(_STATE_ROW, {"user_id": user.id, "card_id": card_id}).first()
+    sql = RawSQL(session)
+    state = sql.first(_STATE_ROW, {"user_id": user.id, "card_id": card_id})
     if state is None:
         raise NotFound("Card not found")
-    if state.suspended:
+    if state["suspended"]:
         raise NotFound("This card is suspended; unsuspend it to review it")
+    state = _read_state(sql, state)
     reviewed, _log = scheduler_for(user).review_card(
         _to_fsrs(state, now), Rating(rating_in.rating), review_datetime=now, review_duration=rating_in.duration_ms
     )
-    lapsed = rating_in.rating == Rating.Again and state.state == CardStateKind.review
-    conn.execute(
-        update(_cs)
-        .where(_cs.c.user_id == user.id, _cs.c.card_id == card_id)
-        .values(
-            state=int(reviewed.state),
-            step=reviewed.step,
-            stability=reviewed.stability,
-            difficulty=reviewed.difficulty,
-            due=reviewed.due,
-            last_review=now,
-            reps=state.reps + 1,
-            lapses=state.lapses + int(lapsed),
-        )
+    lapsed = rating_in.rating == Rating.Again and state["state"] == CardStateKind.review
+    sql.execute(
+        _UPDATE_STATE,
+        {
+            "state": int(reviewed.state),
+            "step": reviewed.step,
+            "stability": reviewed.stability,
+            "difficulty": reviewed.difficulty,
+            "due": sql.time(reviewed.due),
+            "last_review": sql.time(now),
+            "reps": state["reps"] + 1,
+            "lapses": state["lapses"] + int(lapsed),
+            "user_id": user.id,
+            "card_id": card_id,
+        },
     )
     seconds = max(0, int((reviewed.due - now).total_seconds()))
-    conn.execute(
-        insert(ReviewLog.__table__).values(
-            user_id=user.id,
-            card_id=card_id,
-            rating=rating_in.rating,
-            reviewed_at=now,
-            duration_ms=rating_in.duration_ms,
-            state_before=state.state,
-            scheduled_seconds=seconds,
-            previous=_snapshot(state),
-        )
+    sql.execute(
+        _INSERT_LOG,
+        {
+            "user_id": user.id,
+            "card_id": card_id,
+            "rating": rating_in.rating,
+            "reviewed_at": sql.time(now),
+            "duration_ms": rating_in.duration_ms,
+            "state_before": state["state"],
+            "scheduled_seconds": seconds,
+            "previous": _snapshot(state),
+        },
     )
     session.commit()
     return RatingOut(

@@ -15,7 +15,7 @@ from models.user import User
 from processing import accounts
 from processing.errors import Forbidden, Unauthorized
 from processing.ratelimit import LoginLimiter
-from processing.security import TokenService
+from processing.security import TokenClaims, TokenService
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Dependencies that only read app.state are `async def`: FastAPI runs sync ones in the thread pool,
@@ -62,6 +62,19 @@ def current_user(
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def token_claims(
+    tokens: TokensDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> TokenClaims:
+    """Only checks the token's signature and expiry (no I/O); the review routes then load the
+    user in the same thread hop as their own work (see routers/review.py)."""
+    if credentials is None:
+        raise Unauthorized("Please log in")
+    return tokens.decode(credentials.credentials, kind="access")
+
+
+TokenClaimsDep = Annotated[TokenClaims, Depends(token_claims)]
 
 
 def admin_user(user: CurrentUser) -> User:

@@ -90,9 +90,10 @@ def test_data_from_revision_0001_survives_the_upgrade_and_is_served(tmp_path: Pa
     assert sql(db, "SELECT * FROM note ORDER BY id") == notes_before
     assert sql(db, "SELECT * FROM card ORDER BY id") == cards_before
     assert sql(db, "SELECT user_id, card_id, deck_id, state, reps, lapses, suspended, due FROM card_state") == [
-        (7, 21, 3, 0, 0, 0, 0, None),
-        (7, 22, 3, 0, 0, 0, 0, None),
-        (7, 23, 3, 0, 0, 0, 0, None),
+        # new cards, queued in the order their notes were created
+        (7, 21, 3, 0, 0, 0, 0, T0),
+        (7, 22, 3, 0, 0, 0, 0, T0),
+        (7, 23, 3, 0, 0, 0, 0, T0),
     ]
 
     with TestClient(create_app(_settings(data_dir))) as client:

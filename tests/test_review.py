@@ -256,7 +256,8 @@ def test_undo_restores_the_exact_previous_state(client: TestClient, alice: dict)
     _rate(client, alice, card_id, 3)
     learning_row = _state(client, card_id)
     assert learning_row != new_row
-    assert learning_row["due"] is not None and new_row["due"] is None
+    assert learning_row["due"] > new_row["due"]  # a new card's due is its creation time (queue place)
+    assert learning_row["state"] == 1 and new_row["state"] == 0
     _rate(client, alice, card_id, 3)
     assert _state(client, card_id) != learning_row
     assert sql(client, "SELECT count(*) FROM review_log") == [(2,)]

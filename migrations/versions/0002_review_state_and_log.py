@@ -1,7 +1,8 @@
 """Scheduling state per (user, card) and the review log.
 
 Every existing card gets a "new" state row for its owner, so decks made before this
-revision are immediately reviewable.
+revision are immediately reviewable. A new card's due is its place in the new-card queue
+(the time its note was created).
 
 Revision ID: 0002
 Revises: 0001
@@ -51,8 +52,8 @@ def upgrade() -> None:
     op.create_index("ix_review_log_user_time", "review_log", ["user_id", "reviewed_at"])
     op.create_index("ix_review_log_user_new", "review_log", ["user_id", "state_before", "reviewed_at"])
     op.execute(
-        "INSERT INTO card_state (user_id, card_id, deck_id, state, reps, lapses, suspended) "
-        "SELECT note.owner_id, card.id, note.deck_id, 0, 0, 0, 0 FROM card JOIN note ON note.id = card.note_id"
+        "INSERT INTO card_state (user_id, card_id, deck_id, state, due, reps, lapses, suspended) "
+        "SELECT note.owner_id, card.id, note.deck_id, 0, note.created_at, 0, 0, 0 FROM card JOIN note ON note.id = card.note_id"
     )
 
 
