@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     log_level: str = "info"
     log_json: bool = True
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
-    request_threads: int = Field(default=8, ge=1, le=64, description="threads serving blocking requests")
+    request_threads: int = Field(default=4, ge=1, le=64, description="threads serving blocking requests")
 
     @field_validator("secret_key")
     @classmethod

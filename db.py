@@ -61,6 +61,28 @@ class Database:
                 session.rollback()
                 raise
 
+    @contextmanager
+    def raw(self, *, write: bool = False) -> Iterator[RawSQL]:
+        """One transaction on a pooled DBAPI connection, without an ORM session (the review hot
+        path). Writes take the same locks as write sessions; commits on success."""
+        dbapi_conn = self.engine.raw_connection()
+        sql = RawSQL.on(dbapi_conn, dialect=self.engine.dialect)
+        try:
+            if self.is_sqlite and write:
+                if not self._write_lock.acquire(timeout=WRITE_LOCK_TIMEOUT):
+                    raise sqlite3.OperationalError("the database is busy; try again in a moment")
+                dbapi_conn.driver_connection.holds_write_lock = True
+                sql.execute("BEGIN IMMEDIATE", {})
+            elif self.is_sqlite:
+                sql.execute("BEGIN", {})
+            yield sql
+            dbapi_conn.commit()
+        except BaseException:
+            dbapi_conn.rollback()
+            raise
+        finally:
+            dbapi_conn.close()  # back to the pool
+
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision (keeps all data)."""
         command.upgrade(alembic_config(self.url), "head")
@@ -163,9 +185,18 @@ class RawSQL:
 
     def __init__(self, session: Session) -> None:
         connection = session.connection()
-        self._dbapi = connection.connection.dbapi_connection
-        self._pyformat = connection.dialect.paramstyle == "pyformat"
-        self.is_sqlite = connection.dialect.name == "sqlite"
+        self._use(connection.connection.dbapi_connection, connection.dialect)
+
+    @classmethod
+    def on(cls, dbapi_connection, *, dialect) -> RawSQL:
+        sql = cls.__new__(cls)
+        sql._use(dbapi_connection, dialect)
+        return sql
+
+    def _use(self, dbapi_connection, dialect) -> None:
+        self._dbapi = dbapi_connection
+        self._pyformat = dialect.paramstyle == "pyformat"
+        self.is_sqlite = dialect.name == "sqlite"
 
     def _run(self, sql: str, params: dict):
         if self._pyformat:
@@ -201,3 +232,8 @@ class RawSQL:
         if value is None or isinstance(value, datetime):
             return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def as_sql(source: Session | RawSQL) -> RawSQL:
+    """Hot-path functions take either an ORM session (tests, other callers) or a raw transaction."""
+    return source if isinstance(source, RawSQL) else RawSQL(source)

@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Few request threads: with the GIL, 40 runnable threads (anyio's default) make a thread
         # that holds the database write lock wait behind all of them for each GIL hand-off.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+        app.state.password_limiter = anyio.CapacityLimiter(2)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         database = Database(settings.sqlalchemy_url)
         database.migrate()

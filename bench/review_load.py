@@ -142,10 +142,11 @@ async def client_loop(port: int, token: str, deck_id: int, stop_at: float, resul
         await conn.close()
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int, *, kernel_only: bool = False) -> float:
     """User + system CPU time of a process (Linux /proc), to report CPU per request independent of load."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[12]) if kernel_only else int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -192,9 +193,10 @@ def main() -> None:
                 d["id"] for d in httpx.get(f"{base}/api/decks", headers={"Authorization": f"Bearer {token}"}).json()
             ]
             asyncio.run(run_load(port, token, deck_ids, args.clients, 2))  # warm-up
-            cpu_before = cpu_seconds(server.pid)
+            cpu_before, kernel_before = cpu_seconds(server.pid), cpu_seconds(server.pid, kernel_only=True)
             results = asyncio.run(run_load(port, token, deck_ids, args.clients, args.seconds))
             server_cpu = cpu_seconds(server.pid) - cpu_before
+            server_kernel = cpu_seconds(server.pid, kernel_only=True) - kernel_before
         finally:
             server.terminate()
             server.wait(timeout=15)
@@ -210,7 +212,9 @@ def main() -> None:
     print(f"{'GET next p50 ms':24}{percentile(nxt, 50):>12.1f}")
     print(f"{'GET next p99 ms':24}{percentile(nxt, 99):>12.1f}")
     print(f"{'all requests req/s':24}{total_rps:>12.0f}")
-    print(f"{'server CPU ms/request':24}{server_cpu * 1000 / max(1, len(rate) + len(nxt)):>12.2f}")
+    requests = max(1, len(rate) + len(nxt))
+    print(f"{'server CPU ms/request':24}{server_cpu * 1000 / requests:>12.2f}")
+    print(f"{'  of which kernel':24}{server_kernel * 1000 / requests:>12.2f}")
     print(f"{'errors':24}{results['errors']:>12}")
 
 

@@ -84,6 +84,8 @@ class ReviewCard(SQLModel):
 
 
 class QueueCounts(SQLModel):
+    """Cards left now; learning and review stop counting at 1000 (show "1000+")."""
+
     new: int
     learning: int
     review: int

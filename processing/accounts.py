@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from db import RawSQL
+from db import RawSQL, as_sql
 from models.common import utcnow
 from models.deck import Deck
 from models.note import Note
@@ -94,9 +94,9 @@ _LEARNER = (
 )
 
 
-def learner_for(session: Session, *, claims: TokenClaims) -> Learner:
+def learner_for(session: Session | RawSQL, *, claims: TokenClaims) -> Learner:
     """The same checks as user_for_token, in one plain query (the review routes call this per request)."""
-    row = RawSQL(session).first(_LEARNER, {"id": claims.user_id})
+    row = as_sql(session).first(_LEARNER, {"id": claims.user_id})
     if row is None or row["token_version"] != claims.token_version:
         raise Unauthorized("Your session has ended; please log in again")
     if row["is_disabled"]:

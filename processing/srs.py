@@ -16,7 +16,7 @@ from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 from sqlmodel import Session, select
 
-from db import RawSQL
+from db import RawSQL, as_sql
 from models.common import utcnow
 from models.note import Card, Note
 from models.review import (
@@ -36,6 +36,7 @@ from models.user import User
 from processing.errors import NotFound
 
 LEARN_AHEAD = timedelta(minutes=20)
+COUNT_CAP = 1000  # queue counts stop here; the browser shows "1000+"
 STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
 _STATE_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses", "suspended")
 
@@ -105,9 +106,10 @@ def _statements(scoped: bool) -> dict[str, str]:
     )
     pick = f"SELECT {_STATE_COLUMNS} {mine}"
     return {
-        # Learning cards count once they are within LEARN_AHEAD, since they are shown then.
-        "learning_count": f"SELECT COUNT(*) {mine} AND state IN (1, 3) AND due <= :ahead",
-        "review_count": f"SELECT COUNT(*) {mine} AND state = 2 AND due <= :now",
+        # Learning cards count once they are within LEARN_AHEAD, since they are shown then. Counts
+        # stop at COUNT_CAP (shown as "1000+"): a backlog of 9,000 due cards costs what 1,000 do.
+        "learning_count": f"SELECT COUNT(*) FROM (SELECT 1 {mine} AND state IN (1, 3) AND due <= :ahead LIMIT :cap) l",
+        "review_count": f"SELECT COUNT(*) FROM (SELECT 1 {mine} AND state = 2 AND due <= :now LIMIT :cap) r",
         # Counting stops at the daily limit: a deck of 10,000 new cards costs no more than one of 20.
         "new_available": f"SELECT COUNT(*) FROM (SELECT 1 {mine} AND state = 0 LIMIT :limit) AS new_cards",
         "learning_due": f"{pick} AND state IN (1, 3) AND due <= :now ORDER BY due LIMIT 1",
@@ -143,8 +145,8 @@ def check_deck(sql: RawSQL, *, user: User, deck_id: int) -> None:
         raise NotFound("Deck not found")
 
 
-def new_remaining(session: Session, *, user: User, now: datetime) -> int:
-    sql = RawSQL(session)
+def new_remaining(session: Session | RawSQL, *, user: User, now: datetime) -> int:
+    sql = as_sql(session)
     if user.new_cards_per_day == 0:
         return 0
     since = sql.time(day_start(user, now))
@@ -152,9 +154,9 @@ def new_remaining(session: Session, *, user: User, now: datetime) -> int:
     return max(0, user.new_cards_per_day - introduced)
 
 
-def queue_counts(session: Session, *, user: User, deck_id: int | None, now: datetime) -> QueueCounts:
-    sql, stmts = RawSQL(session), _QUEUE[deck_id is not None]
-    params = {"user_id": user.id, "deck_id": deck_id, "no": False}
+def queue_counts(session: Session | RawSQL, *, user: User, deck_id: int | None, now: datetime) -> QueueCounts:
+    sql, stmts = as_sql(session), _QUEUE[deck_id is not None]
+    params = {"user_id": user.id, "deck_id": deck_id, "no": False, "cap": COUNT_CAP}
     params |= {"now": sql.time(now), "ahead": sql.time(now + LEARN_AHEAD)}
     remaining = new_remaining(session, user=user, now=now)
     return QueueCounts(
@@ -164,11 +166,11 @@ def queue_counts(session: Session, *, user: User, deck_id: int | None, now: date
     )
 
 
-def next_card(session: Session, *, user: User, deck_id: int | None, now: datetime | None = None) -> NextCard:
+def next_card(session: Session | RawSQL, *, user: User, deck_id: int | None, now: datetime | None = None) -> NextCard:
     """Learning cards due now, then reviews due now, then new cards (within today's limit),
     then learning cards due within LEARN_AHEAD."""
     now = now or utcnow()
-    sql, stmts = RawSQL(session), _QUEUE[deck_id is not None]
+    sql, stmts = as_sql(session), _QUEUE[deck_id is not None]
     if deck_id is not None:
         check_deck(sql, user=user, deck_id=deck_id)
     counts = queue_counts(session, user=user, deck_id=deck_id, now=now)
@@ -233,10 +235,12 @@ _INSERT_LOG = (
 )
 
 
-def rate(session: Session, *, user: User, card_id: int, rating_in: RatingIn, now: datetime | None = None) -> RatingOut:
-    """Applies FSRS to the card and logs the review, in one write transaction (the caller's session)."""
+def rate(
+    session: Session | RawSQL, *, user: User, card_id: int, rating_in: RatingIn, now: datetime | None = None
+) -> RatingOut:
+    """Applies FSRS to the card and logs the review, in the caller's write transaction (which commits)."""
     now = now or utcnow()
-    sql = RawSQL(session)
+    sql = as_sql(session)
     state = sql.first(_STATE_ROW, {"user_id": user.id, "card_id": card_id})
     if state is None:
         raise NotFound("Card not found")
@@ -276,7 +280,6 @@ def rate(session: Session, *, user: User, card_id: int, rating_in: RatingIn, now
             "previous": _snapshot(state),
         },
     )
-    session.commit()
     return RatingOut(
         card_id=card_id,
         rating=rating_in.rating,

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request, status
 from models.user import RefreshRequest, RegistrationSetting, TokenPair, UserLogin, UserRegister
 from processing import accounts
 from processing.errors import Unauthorized
-from routers.deps import LoginLimiterDep, SessionDep, SettingsDep, TokensDep
+from routers.deps import DatabaseDep, LoginLimiterDep, SessionDep, SettingsDep, TokensDep, run_password_work
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -17,24 +17,37 @@ def auth_config(session: SessionDep, settings: SettingsDep) -> RegistrationSetti
     )
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED)
-def register(data: UserRegister, session: SessionDep, settings: SettingsDep, tokens: TokensDep) -> TokenPair:
-    user = accounts.register(session, data=data, rounds=settings.bcrypt_rounds, default_open=settings.registration_open)
-    return accounts.issue_tokens(session, tokens=tokens, user=user)
+@router.post("/register", status_code=status.HTTP_201_CREATED, responses={403: {}, 409: {}})
+async def register(
+    data: UserRegister, request: Request, database: DatabaseDep, settings: SettingsDep, tokens: TokensDep
+) -> TokenPair:
+    def work() -> TokenPair:
+        with database.session(write=True) as session:
+            user = accounts.register(
+                session, data=data, rounds=settings.bcrypt_rounds, default_open=settings.registration_open
+            )
+            return accounts.issue_tokens(session, tokens=tokens, user=user)
+
+    return await run_password_work(request, work)
 
 
 @router.post("/login", responses={401: {}, 403: {}, 429: {}})
-def login(
-    data: UserLogin, request: Request, session: SessionDep, tokens: TokensDep, limiter: LoginLimiterDep
+async def login(
+    data: UserLogin, request: Request, database: DatabaseDep, tokens: TokensDep, limiter: LoginLimiterDep
 ) -> TokenPair:
     client = request.client.host if request.client else "unknown"
     limiter.check(client=client, email=data.email)
-    try:
-        user = accounts.authenticate(session, email=data.email, password=data.password)
-    except Unauthorized:
-        limiter.failed(client=client, email=data.email)
-        raise
-    return accounts.issue_tokens(session, tokens=tokens, user=user)
+
+    def work() -> TokenPair:
+        with database.session(write=True) as session:
+            try:
+                user = accounts.authenticate(session, email=data.email, password=data.password)
+            except Unauthorized:
+                limiter.failed(client=client, email=data.email)
+                raise
+            return accounts.issue_tokens(session, tokens=tokens, user=user)
+
+    return await run_password_work(request, work)
 
 
 @router.post("/refresh")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Annotated, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
@@ -41,6 +43,15 @@ async def get_tokens(request: Request) -> TokenService:
 
 async def get_login_limiter(request: Request) -> LoginLimiter:
     return request.app.state.login_limiter
+
+
+T = TypeVar("T")
+
+
+async def run_password_work(request: Request, fn: Callable[..., T], /, *args, **kwargs) -> T:
+    """bcrypt takes ~0.25 s of CPU per hash: logins and registrations run on their own small thread
+    pool, so a burst of them never occupies the threads that serve reviews."""
+    return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs), limiter=request.app.state.password_limiter)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

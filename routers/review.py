@@ -1,13 +1,14 @@
 """Review: the next due card, ratings, undo, the review log.
 
 The rating and next-card routes are the hot path: each does its work in one thread-pool hop
-(the token is checked without I/O, then the user is loaded in the same session as the work),
-instead of FastAPI's hop per blocking dependency.
+and one plain-SQL transaction (db.Database.raw): the token is checked without I/O, then the
+user is loaded in the same transaction as the work.
 """
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from sqlmodel import SQLModel
 
 from models.review import NextCard, RatingIn, RatingOut, ReviewLogPublic, UndoOut
 from processing import accounts, srs
@@ -17,11 +18,16 @@ from routers.deps import CurrentUser, DatabaseDep, SessionDep, TokenClaimsDep
 router = APIRouter(prefix="/api/review", tags=["review"])
 
 
-@router.get("/next")
-def next_card(database: DatabaseDep, claims: TokenClaimsDep, deck_id: int | None = None) -> NextCard:
-    with database.session() as session:
-        learner = accounts.learner_for(session, claims=claims)
-        return srs.next_card(session, user=learner, deck_id=deck_id)
+def _json(model: SQLModel) -> Response:
+    # Already a validated model: serialize it once instead of letting FastAPI validate it again.
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
+@router.get("/next", response_model=NextCard)
+def next_card(database: DatabaseDep, claims: TokenClaimsDep, deck_id: int | None = None) -> Response:
+    with database.raw() as sql:
+        learner = accounts.learner_for(sql, claims=claims)
+        return _json(srs.next_card(sql, user=learner, deck_id=deck_id))
 
 
 @router.post("/undo")
@@ -41,21 +47,20 @@ def review_log(
     return srs.review_log(session, user=user, limit=limit, deck_id=deck_id)
 
 
-@router.post("/{card_id}")
+@router.post("/{card_id}", response_model=RatingOut)
 def rate(
     card_id: int,
     data: RatingIn,
     database: DatabaseDep,
     claims: TokenClaimsDep,
     deck_id: Annotated[int | None, Query(description="also return the next card of this deck")] = None,
-) -> RatingOut:
+) -> Response:
     """Records a rating and answers with the next card (of `deck_id`, or of all decks)."""
-    with database.session() as session:  # read: who is asking, and may they use this deck
-        learner = accounts.learner_for(session, claims=claims)
+    # One transaction: who is asking, may they use this deck, the rating, and what comes next.
+    with database.raw(write=True) as sql:
+        learner = accounts.learner_for(sql, claims=claims)
         if deck_id is not None:
-            srs.check_deck(srs.RawSQL(session), user=learner, deck_id=deck_id)
-    with database.session(write=True) as session:
-        out = srs.rate(session, user=learner, card_id=card_id, rating_in=data)
-    with database.session() as session:  # outside the write transaction: it does not hold the write lock
-        out.next = srs.next_card(session, user=learner, deck_id=deck_id)
-    return out
+            srs.check_deck(sql, user=learner, deck_id=deck_id)
+        out = srs.rate(sql, user=learner, card_id=card_id, rating_in=data)
+        out.next = srs.next_card(sql, user=learner, deck_id=deck_id)
+    return _json(out)

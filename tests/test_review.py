@@ -448,7 +448,7 @@ def test_a_review_card_comes_back_when_due(client: TestClient, alice: dict) -> N
     uid = user_id(client, alice)
     database = client.app.state.db
     start = datetime.now(UTC)
-    with database.session(write=True) as session:
+    with database.transaction() as session:  # srs.rate writes in the caller's transaction
         user = session.get(User, uid)
         served = srs.next_card(session, user=user, deck_id=None, now=start)
         assert served.card.id == card_id

@@ -189,7 +189,7 @@ function drawCounts(session) {
   const current = card ? QUEUE_OF_STATE[card.state] : null;
   const item = (queue, label) =>
     html`<span class="qcount q-${queue} ${queue === current ? "current" : ""}" title="${label}">
-      <strong data-testid="count-${queue}">${counts[queue] ?? 0}</strong> <span class="qlabel">${label}</span></span>`;
+      <strong data-testid="count-${queue}">${(counts[queue] ?? 0) >= 1000 ? "1000+" : counts[queue] ?? 0}</strong> <span class="qlabel">${label}</span></span>`;
   mount(
     $("[data-testid=review-counts]", root),
     html`${item("new", "new")}<span class="sep" aria-hidden="true">·</span>${item("learning", "learning")}<span class="sep" aria-hidden="true">·</span>${item("review", "review")}`,
