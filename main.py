@@ -63,7 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Lectern", version=VERSION, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.add_middleware(SecurityHeadersAndLogging)
     _install_error_handlers(app)
-    for module in (auth, users, admin, decks, notes, review):
+    # Routes are matched in order: the review routes (most requests by far) come first.
+    for module in (review, auth, users, admin, decks, notes):
         app.include_router(module.router)
 
     @app.get("/api/health", tags=["health"])
@@ -136,7 +137,14 @@ def cli() -> None:
     parser.add_argument("--host", default=settings.host)
     parser.add_argument("--port", type=int, default=settings.port)
     args = parser.parse_args()
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, timeout_graceful_shutdown=10)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        access_log=False,  # requests are logged by routers/middleware.py
+        timeout_graceful_shutdown=10,
+    )
 
 
 app = create_app() if __name__ != "__main__" else None

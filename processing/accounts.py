@@ -11,7 +11,7 @@ from models.deck import Deck
 from models.note import Note
 from models.user import AdminUserRow, AppSetting, Learner, RefreshToken, TokenPair, User, UserPublic, UserRegister
 from processing.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from processing.security import DUMMY_HASH, TokenClaims, TokenService, hash_password, verify_password
+from processing.security import TokenClaims, TokenService, dummy_hash, hash_password, verify_password
 
 REGISTRATION_KEY = "registration_open"
 
@@ -49,11 +49,11 @@ def register(session: Session, *, data: UserRegister, rounds: int, default_open:
     return user
 
 
-def authenticate(session: Session, *, email: str, password: str) -> User:
+def authenticate(session: Session, *, email: str, password: str, rounds: int = 12) -> User:
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     session.commit()  # end the transaction before the slow hash check, so no lock is held meanwhile
     if user is None:
-        verify_password(password, DUMMY_HASH)
+        verify_password(password, dummy_hash(rounds))
         raise Unauthorized("Wrong email or password")
     if not verify_password(password, user.password_hash):
         raise Unauthorized("Wrong email or password")

@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import bcrypt
 import jwt
@@ -31,8 +32,11 @@ def verify_password(password: str, password_hash: str) -> bool:
         return False
 
 
-# A real hash to check against when the email is unknown, so both failures take the same time.
-DUMMY_HASH = hash_password("lectern-timing-equaliser", rounds=12)
+@cache
+def dummy_hash(rounds: int) -> str:
+    """A real hash to check against when the email is unknown, so both failures take the same time.
+    Made on first use: computing it at import would cost every start-up a quarter of a second."""
+    return hash_password("lectern-timing-equaliser", rounds=rounds)
 
 
 @dataclass(frozen=True)

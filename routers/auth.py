@@ -33,7 +33,12 @@ async def register(
 
 @router.post("/login", responses={401: {}, 403: {}, 429: {}})
 async def login(
-    data: UserLogin, request: Request, database: DatabaseDep, tokens: TokensDep, limiter: LoginLimiterDep
+    data: UserLogin,
+    request: Request,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    tokens: TokensDep,
+    limiter: LoginLimiterDep,
 ) -> TokenPair:
     client = request.client.host if request.client else "unknown"
     limiter.check(client=client, email=data.email)
@@ -41,7 +46,9 @@ async def login(
     def work() -> TokenPair:
         with database.session(write=True) as session:
             try:
-                user = accounts.authenticate(session, email=data.email, password=data.password)
+                user = accounts.authenticate(
+                    session, email=data.email, password=data.password, rounds=settings.bcrypt_rounds
+                )
             except Unauthorized:
                 limiter.failed(client=client, email=data.email)
                 raise
