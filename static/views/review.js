@@ -1,7 +1,7 @@
 // Review screen (#/review, #/review/<deck_id>): one card at a time, keyboard first.
 // Space/Enter reveals, 1–4 rate, U undoes the last review, E edits the current note.
 
-import { get, post } from "../api.js";
+import { api, get, post } from "../api.js";
 import { $, html, mount, plural, setTitle, showError, toast } from "../ui.js";
 import { cardFace } from "../cards.js";
 
@@ -60,6 +60,11 @@ async function loadNext(session) {
     if (!error.authLost && !session.ctx.signal.aborted) showLoadError(session, error);
     return;
   }
+  showNext(session, data);
+}
+
+/** Shows a `{card, counts}` answer: from GET /next, or the `next` that comes with a rating. */
+function showNext(session, data) {
   if (session.ctx.signal.aborted) return;
   session.card = data.card;
   session.counts = data.counts ?? { new: 0, learning: 0, review: 0 };
@@ -103,9 +108,11 @@ async function rate(session, rating) {
   const body = { rating, duration_ms: Math.max(0, Math.round(performance.now() - session.shownAt)) };
   if (card.kind === "typein") body.typed_answer = session.typed ?? "";
   try {
-    await post(`/api/review/${card.id}`, body);
+    // The answer carries the next card: one round trip per review.
+    const answer = await api(`/api/review/${card.id}`, { method: "POST", body, query: { deck_id: session.deckId } });
     setReviewed(session, reviewedCount(session) + 1);
-    await loadNext(session);
+    if (answer.next) showNext(session, answer.next);
+    else await loadNext(session);
   } catch (error) {
     showError(error);
     setButtonsDisabled(session, false);
