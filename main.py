@@ -1,10 +1,16 @@
-"""Lectern: the app factory and its lifespan (database, tokens, rate limiter). `python main.py` serves it."""
+"""Lectern: the app factory and its lifespan (database, tokens, rate limiter, jobs, WebSocket hub).
+`python main.py` serves it."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 import anyio.to_thread
@@ -19,9 +25,11 @@ from config import Settings
 from db import Database
 from logs import setup_logging
 from processing.errors import DomainError
+from processing.hub import Hub
+from processing.jobs import JobRunner
 from processing.ratelimit import LoginLimiter
 from processing.security import TokenService
-from routers import admin, auth, decks, notes, review, users
+from routers import admin, auth, decks, jobs, notes, review, users, ws
 from routers.deps import DatabaseDep
 from routers.middleware import SecurityHeadersAndLogging
 
@@ -53,10 +61,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             refresh_days=settings.refresh_token_days,
         )
         app.state.login_limiter = LoginLimiter(settings.login_rate_limit)
+        app.state.hub = Hub(loop=asyncio.get_running_loop())
+        app.state.ws_timing = ws.WebSocketTiming()
+        app.state.executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="lectern-job")
+        app.state.jobs = JobRunner(database=database, publish=app.state.hub.publish, executor=app.state.executor)
+        app.state.jobs.resume_interrupted()
         if not (NODE_MODULES / "katex").is_dir():
             log.warning("node_modules/katex is missing: math will not render (run `make setup`)")
         log.info("lectern started", extra={"data_dir": str(settings.data_dir), "version": VERSION})
         yield
+        # Running jobs stop at their next progress report and go back to the queue.
+        await anyio.to_thread.run_sync(partial(app.state.jobs.shutdown, timeout=10.0))
         database.dispose()
         log.info("lectern stopped")
 
@@ -64,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersAndLogging)
     _install_error_handlers(app)
     # Routes are matched in order: the review routes (most requests by far) come first.
-    for module in (review, auth, users, admin, decks, notes):
+    for module in (review, auth, users, admin, decks, notes, jobs, ws):
         app.include_router(module.router)
 
     @app.get("/api/health", tags=["health"])
@@ -81,7 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             swagger_favicon_url="/static/favicon.svg",
         )
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
@@ -93,11 +108,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+# Pydantic's wording, said the way a person would.
+_PLAIN_WORDING = [
+    (re.compile(r"^String should have at least 1 character$"), "cannot be empty"),
+    (re.compile(r"^String should have at least (\d+) characters$"), r"must be at least \1 characters long"),
+    (re.compile(r"^String should have at most (\d+) characters?$"), r"must be at most \1 characters long"),
+    (re.compile(r"^Input should be a valid integer.*"), "must be a whole number"),
+    (re.compile(r"^Input should be a valid number.*"), "must be a number"),
+    (re.compile(r"^Input should be greater than or equal to (.+)$"), r"must be at least \1"),
+    (re.compile(r"^Input should be less than or equal to (.+)$"), r"must be at most \1"),
+    (re.compile(r"^List should have at least 1 item.*"), "needs at least one item"),
+]
+
+
+def _plain(message: str) -> str:
+    for pattern, replacement in _PLAIN_WORDING:
+        if pattern.match(message):
+            return pattern.sub(replacement, message)
+    return message
+
+
 def _validation_message(errors: list[dict]) -> str:
     parts = []
     for err in errors:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
-        msg = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
+        msg = _plain(str(err.get("msg", "is invalid")).removeprefix("Value error, "))
         if err.get("type") == "json_invalid":
             return "The request body is not valid JSON"
         if err.get("type") == "missing" and loc:

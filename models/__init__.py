@@ -1,8 +1,9 @@
 """SQLModel tables and their API schemas; importing this registers every table."""
 
 from models.deck import Deck
+from models.job import Job
 from models.note import Card, Note
 from models.review import CardState, ReviewLog
 from models.user import AppSetting, RefreshToken, User
 
-__all__ = ["AppSetting", "Card", "CardState", "Deck", "Note", "RefreshToken", "ReviewLog", "User"]
+__all__ = ["AppSetting", "Card", "CardState", "Deck", "Job", "Note", "RefreshToken", "ReviewLog", "User"]

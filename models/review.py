@@ -115,6 +115,7 @@ class UndoOut(SQLModel):
     card_id: int
     note_id: int
     rating: int
+    card: ReviewCard  # the restored card, to show again
 
 
 class ReviewLogPublic(SQLModel):

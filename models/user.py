@@ -175,3 +175,7 @@ class UserDisable(SQLModel):
 
 class RegistrationSetting(SQLModel):
     registration_open: bool
+
+
+class AuthConfig(RegistrationSetting):
+    has_users: bool  # False on a fresh instance: the first account to register becomes the admin

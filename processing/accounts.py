@@ -29,6 +29,10 @@ def set_registration_open(session: Session, *, open_: bool) -> bool:
     return open_
 
 
+def has_users(session: Session) -> bool:
+    return session.exec(select(User.id).limit(1)).first() is not None
+
+
 def register(session: Session, *, data: UserRegister, rounds: int, default_open: bool) -> User:
     """The first account becomes the admin and may always register, even with registration closed."""
     password_hash = hash_password(data.password, rounds=rounds)  # slow: before the write transaction starts

@@ -20,13 +20,22 @@ _md = (
     .use(dollarmath_plugin, double_inline=True)
 )
 
+
+def _display_math_in_line(self, tokens, idx, options, env) -> str:
+    # $$…$$ inside a line of text (or a cloze) is display math that must stay inside its
+    # paragraph: a <span>, not the plugin's <div>, which would break the <p> apart.
+    return f'<span class="math block">{html.escape(tokens[idx].content)}</span>'
+
+
+_md.add_render_rule("math_inline_double", _display_math_in_line)
+
 ALLOWED_TAGS = {
     "p", "br", "hr", "b", "strong", "i", "em", "u", "s", "del", "sub", "sup", "mark", "small",
     "code", "pre", "kbd", "blockquote", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
     "table", "thead", "tbody", "tr", "th", "td", "a", "img", "span", "div",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align"}, "td": {"align"}}
-ALLOWED_CLASSES = {"span": {"math", "inline"}, "div": {"math", "block"}}
+ALLOWED_CLASSES = {"span": {"math", "inline", "block"}, "div": {"math", "block"}}
 
 CLOZE_OPEN = re.compile(r"\{\{c(\d+)::")
 CLOZE_START = re.compile(r"\{\{c\d*:{0,2}")

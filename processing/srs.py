@@ -37,6 +37,7 @@ from processing.errors import NotFound
 
 LEARN_AHEAD = timedelta(minutes=20)
 COUNT_CAP = 1000  # queue counts stop here; the browser shows "1000+"
+SIBLING_LOOKAHEAD = 8  # candidates read per queue when looking past siblings of today's cards
 STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
 _STATE_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses", "suspended")
 
@@ -113,9 +114,10 @@ def _statements(scoped: bool) -> dict[str, str]:
         # Counting stops at the daily limit: a deck of 10,000 new cards costs no more than one of 20.
         "new_available": f"SELECT COUNT(*) FROM (SELECT 1 {mine} AND state = 0 LIMIT :limit) AS new_cards",
         "learning_due": f"{pick} AND state IN (1, 3) AND due <= :now ORDER BY due LIMIT 1",
-        "review_due": f"{pick} AND state = 2 AND due <= :now ORDER BY due LIMIT 1",
+        # Reviews and new cards: a few candidates, so a sibling of a card seen today can wait.
+        "review_due": f"{pick} AND state = 2 AND due <= :now ORDER BY due LIMIT {SIBLING_LOOKAHEAD}",
         # A new card's due is when it was created: its place in the new-card queue.
-        "new": f"{pick} AND state = 0 ORDER BY due LIMIT 1",
+        "new": f"{pick} AND state = 0 ORDER BY due LIMIT {SIBLING_LOOKAHEAD}",
         "learn_ahead": f"{pick} AND state IN (1, 3) AND due <= :ahead ORDER BY due LIMIT 1",
     }
 
@@ -132,6 +134,30 @@ _CARD_FOR_REVIEW = (
 )
 _STATE_ROW = f"SELECT {_STATE_COLUMNS} FROM card_state WHERE user_id = :user_id AND card_id = :card_id"
 _DECK_OWNER = "SELECT owner_id FROM deck WHERE id = :deck_id"
+_NOTES_OF = "SELECT id, note_id FROM card WHERE id IN ({ids})"
+_NOTES_SEEN_TODAY = (
+    "SELECT DISTINCT card.note_id FROM review_log JOIN card ON card.id = review_log.card_id"
+    " WHERE review_log.user_id = :user_id AND review_log.reviewed_at >= :since AND card.note_id IN ({notes})"
+)
+
+
+def _in_params(prefix: str, values: list[int]) -> tuple[str, dict]:
+    names = [f"{prefix}{i}" for i in range(len(values))]
+    return ", ".join(f":{n}" for n in names), dict(zip(names, values, strict=True))
+
+
+def _split_siblings(sql: RawSQL, *, user: User, candidates: list[dict], since: str) -> tuple[list, list]:
+    """Candidates whose note had no card reviewed today, and those that did (siblings wait:
+    the answer of "perro → dog" must not come right before "dog → perro")."""
+    if not candidates:
+        return [], []
+    ids, id_params = _in_params("c", [c["card_id"] for c in candidates])
+    note_of = {r["id"]: r["note_id"] for r in sql.all(_NOTES_OF.format(ids=ids), id_params)}
+    notes, note_params = _in_params("n", sorted(set(note_of.values())))
+    seen = sql.all(_NOTES_SEEN_TODAY.format(notes=notes), note_params | {"user_id": user.id, "since": since})
+    seen_notes = {r["note_id"] for r in seen}
+    fresh = [c for c in candidates if note_of[c["card_id"]] not in seen_notes]
+    return fresh, [c for c in candidates if note_of[c["card_id"]] in seen_notes]
 
 
 def _read_state(sql: RawSQL, row: dict) -> dict:
@@ -167,8 +193,9 @@ def queue_counts(session: Session | RawSQL, *, user: User, deck_id: int | None, 
 
 
 def next_card(session: Session | RawSQL, *, user: User, deck_id: int | None, now: datetime | None = None) -> NextCard:
-    """Learning cards due now, then reviews due now, then new cards (within today's limit),
-    then learning cards due within LEARN_AHEAD."""
+    """Learning cards due now, then reviews due now, then new cards (within today's limit), then
+    learning cards due within LEARN_AHEAD; reviews and new cards whose note already had a card
+    reviewed today (siblings) come last."""
     now = now or utcnow()
     sql, stmts = as_sql(session), _QUEUE[deck_id is not None]
     if deck_id is not None:
@@ -181,11 +208,18 @@ def next_card(session: Session | RawSQL, *, user: User, deck_id: int | None, now
         "now": sql.time(now),
         "ahead": sql.time(now + LEARN_AHEAD),
     }
-    order = ["learning_due", "review_due"] + (["new"] if counts.new > 0 else []) + ["learn_ahead"]
-    for name in order:
-        state = sql.first(stmts[name], params)
-        if state is not None:
-            return NextCard(card=_review_card(sql, user=user, state=_read_state(sql, state), now=now), counts=counts)
+    since = sql.time(day_start(user, now))
+    waiting: list[dict] = []  # siblings of cards seen today: shown only when nothing else is left now
+    state = sql.first(stmts["learning_due"], params)
+    for name in ("review_due", "new"):
+        if state is not None or (name == "new" and counts.new == 0):
+            continue
+        fresh, siblings = _split_siblings(sql, user=user, candidates=sql.all(stmts[name], params), since=since)
+        state = fresh[0] if fresh else None
+        waiting += siblings
+    state = state or sql.first(stmts["learn_ahead"], params) or (waiting[0] if waiting else None)
+    if state is not None:
+        return NextCard(card=_review_card(sql, user=user, state=_read_state(sql, state), now=now), counts=counts)
     return NextCard(card=None, counts=counts)
 
 
@@ -289,24 +323,27 @@ def rate(
     )
 
 
-def undo_last(session: Session, *, user: User) -> UndoOut:
-    """Restores the card of the user's latest review exactly as it was and deletes that log row."""
-    log = session.exec(
-        select(ReviewLog)
-        .where(ReviewLog.user_id == user.id)
-        .order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc())
-        .limit(1)
-    ).first()
+def undo_last(session: Session, *, user: User, deck_id: int | None = None) -> UndoOut:
+    """Restores the card of the user's latest review of today (in `deck_id`, if given) exactly as
+    it was, deletes that log row, and hands back the card to show again."""
+    now = utcnow()
+    query = select(ReviewLog).where(ReviewLog.user_id == user.id, ReviewLog.reviewed_at >= day_start(user, now))
+    if deck_id is not None:
+        check_deck(as_sql(session), user=user, deck_id=deck_id)
+        query = query.where(ReviewLog.card_id.in_(select(CardState.card_id).where(CardState.deck_id == deck_id)))
+    log = session.exec(query.order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc()).limit(1)).first()
     if log is None:
-        raise NotFound("Nothing to undo")
+        raise NotFound("Nothing to undo today" + (" in this deck" if deck_id is not None else ""))
     state = session.get(CardState, (user.id, log.card_id))
-    note_id = session.exec(select(Card.note_id).where(Card.id == log.card_id)).one()
-    if state is not None:
-        _restore(state, log.previous)
-        session.add(state)
+    _restore(state, log.previous)
+    session.add(state)
     session.delete(log)
+    session.flush()
+    sql = as_sql(session)
+    restored = _read_state(sql, sql.first(_STATE_ROW, {"user_id": user.id, "card_id": log.card_id}))
+    card = _review_card(sql, user=user, state=restored, now=now)
     session.commit()
-    return UndoOut(card_id=log.card_id, note_id=note_id, rating=log.rating)
+    return UndoOut(card_id=log.card_id, note_id=card.note_id, rating=log.rating, card=card)
 
 
 def review_log(session: Session, *, user: User, limit: int, deck_id: int | None) -> list[ReviewLogPublic]:

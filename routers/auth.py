@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Request, status
 
-from models.user import RefreshRequest, RegistrationSetting, TokenPair, UserLogin, UserRegister
+from models.user import AuthConfig, RefreshRequest, TokenPair, UserLogin, UserRegister
 from processing import accounts
 from processing.errors import Unauthorized
 from routers.deps import DatabaseDep, LoginLimiterDep, SessionDep, SettingsDep, TokensDep, run_password_work
@@ -11,10 +11,11 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
 @router.get("/config")
-def auth_config(session: SessionDep, settings: SettingsDep) -> RegistrationSetting:
-    return RegistrationSetting(
-        registration_open=accounts.registration_open(session, default=settings.registration_open)
-    )
+def auth_config(session: SessionDep, settings: SettingsDep) -> AuthConfig:
+    """What the login screen needs: may one register, and is this a fresh instance (first = admin)."""
+    has_users = accounts.has_users(session)
+    is_open = accounts.registration_open(session, default=settings.registration_open) or not has_users
+    return AuthConfig(registration_open=is_open, has_users=has_users)
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, responses={403: {}, 409: {}})

@@ -16,6 +16,7 @@ from db import Database
 from models.user import User
 from processing import accounts
 from processing.errors import Forbidden, Unauthorized
+from processing.jobs import JobRunner
 from processing.ratelimit import LoginLimiter
 from processing.security import TokenClaims, TokenService
 
@@ -45,6 +46,10 @@ async def get_login_limiter(request: Request) -> LoginLimiter:
     return request.app.state.login_limiter
 
 
+async def get_job_runner(request: Request) -> JobRunner:
+    return request.app.state.jobs
+
+
 T = TypeVar("T")
 
 
@@ -59,6 +64,7 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[Session, Depends(get_session)]
 TokensDep = Annotated[TokenService, Depends(get_tokens)]
 LoginLimiterDep = Annotated[LoginLimiter, Depends(get_login_limiter)]
+JobRunnerDep = Annotated[JobRunner, Depends(get_job_runner)]
 bearer = HTTPBearer(auto_error=False, description="The access token from /api/auth/login")
 
 

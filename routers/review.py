@@ -31,8 +31,9 @@ def next_card(database: DatabaseDep, claims: TokenClaimsDep, deck_id: int | None
 
 
 @router.post("/undo")
-def undo(session: SessionDep, user: CurrentUser) -> UndoOut:
-    return srs.undo_last(session, user=user)
+def undo(session: SessionDep, user: CurrentUser, deck_id: int | None = None) -> UndoOut:
+    """Undoes the latest review of today (in `deck_id`, when studying one deck)."""
+    return srs.undo_last(session, user=user, deck_id=deck_id)
 
 
 @router.get("/log")

@@ -117,7 +117,11 @@ export async function api(path, { method = "GET", body, query, auth = true } = {
   const url = buildUrl(path, query);
   let res = await send(method, url, body, auth);
   if (res.status === 401 && auth) {
-    const refreshError = await refreshOnce();
+    const before = tokens.refresh;
+    let refreshError = await refreshOnce();
+    // Another tab may have renewed the shared tokens first (refresh tokens are single use):
+    // then its new tokens are already in localStorage and the session is fine.
+    if (refreshError?.status === 401 && tokens.refresh && tokens.refresh !== before) refreshError = null;
     if (refreshError) {
       // Unreachable or failing server: keep the session, the next try may work.
       if (refreshError.status !== 401 && refreshError.status !== 403) throw refreshError;

@@ -6,6 +6,7 @@ the intruder below tries it."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from fastapi.routing import APIRoute
@@ -92,7 +93,19 @@ def _alice_rows(client: TestClient, uid: int) -> dict[str, list]:
         "card_state": sql(client, "SELECT * FROM card_state WHERE user_id = ? ORDER BY card_id", uid),
         "review_log": sql(client, "SELECT * FROM review_log WHERE user_id = ? ORDER BY id", uid),
         "user": sql(client, "SELECT * FROM user WHERE id = ?", uid),
+        "job": sql(client, "SELECT * FROM job WHERE owner_id = ? ORDER BY id", uid),
     }
+
+
+def _alice_job(client: TestClient, uid: int) -> int:
+    """A finished job of alice's (no user-facing job kind exists yet: one is registered here)."""
+    client.app.state.jobs.register("isolation", lambda ctx: {"text": SECRET})
+    job_id = client.app.state.jobs.submit(owner_id=uid, kind="isolation", params={"text": SECRET}).id
+    deadline = time.monotonic() + 10
+    while sql(client, "SELECT status FROM job WHERE id = ?", job_id) != [("succeeded",)]:
+        assert time.monotonic() < deadline, "the job did not finish"
+        time.sleep(0.01)
+    return job_id
 
 
 def test_bob_cannot_reach_alice_data(client: TestClient, alice: dict, bob: dict) -> None:
@@ -101,6 +114,7 @@ def test_bob_cannot_reach_alice_data(client: TestClient, alice: dict, bob: dict)
     bobs_deck = make_deck(client, bob, "Bob deck")
     bobs_note = make_note(client, bob, bobs_deck, front="bob note")
     bobs_card = bobs_note["cards"][0]["id"]
+    alice_job = _alice_job(client, alice_id)
     view_before = _alice_view(client, alice, world)
     rows_before = _alice_rows(client, alice_id)
     bob_rows_before = sql(client, "SELECT * FROM note WHERE id = ?", bobs_note["id"])
@@ -128,10 +142,14 @@ def test_bob_cannot_reach_alice_data(client: TestClient, alice: dict, bob: dict)
     bob_.attempt("POST", "/api/notes/bulk", json={"note_ids": [bobs_note["id"]], "action": "move", "deck_id": deck})
     bob_.attempt("GET", "/api/review/next", params={"deck_id": deck})
     bob_.attempt("GET", "/api/review/log", params={"deck_id": deck})
+    bob_.attempt("POST", "/api/review/undo", params={"deck_id": deck})
     for rated in (card, world["reviewed_card"]):
         bob_.attempt("POST", "/api/review/{card_id}", json={"rating": 1}, card_id=rated)
         bob_.attempt("POST", "/api/review/{card_id}", json={"rating": 1}, params={"deck_id": deck}, card_id=rated)
     bob_.attempt("POST", "/api/review/{card_id}", json={"rating": 1}, params={"deck_id": deck}, card_id=bobs_card)
+    for method in ("GET", "POST"):
+        path = "/api/jobs/{job_id}" if method == "GET" else "/api/jobs/{job_id}/cancel"
+        assert bob_.attempt(method, path, job_id=alice_job) == {"detail": "Job not found"}
     # The one id route that is not about decks, notes or cards: admin-only, so bob is refused outright.
     detail = bob_.attempt(
         "PATCH", "/api/admin/users/{user_id}", expect=403, json={"is_disabled": True}, user_id=alice_id
@@ -191,7 +209,7 @@ def test_bobs_undo_never_touches_alice_reviews(client: TestClient, alice: dict, 
     assert undone.status_code == 200
     assert undone.json()["card_id"] == bob_card
     nothing = client.post("/api/review/undo", headers=bob)
-    assert nothing.status_code == 404 and nothing.json()["detail"] == "Nothing to undo"
+    assert nothing.status_code == 404 and nothing.json()["detail"] == "Nothing to undo today"
     assert _alice_rows(client, alice_id) == rows_before
     assert len(client.get("/api/review/log", headers=alice).json()) == 2
 
@@ -221,6 +239,9 @@ def test_id_route_discovery_finds_the_known_routes(client: TestClient) -> None:
         ("GET", "/api/review/next"),
         ("GET", "/api/review/log"),
         ("POST", "/api/review/{card_id}"),
+        ("POST", "/api/review/undo"),
         ("PATCH", "/api/admin/users/{user_id}"),
+        ("GET", "/api/jobs/{job_id}"),
+        ("POST", "/api/jobs/{job_id}/cancel"),
     } <= id_routes(client)
     assert ("GET", "/api/decks") not in id_routes(client)

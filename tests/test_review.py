@@ -272,7 +272,7 @@ def test_undo_restores_the_exact_previous_state(client: TestClient, alice: dict)
     assert sql(client, "SELECT count(*) FROM review_log") == [(0,)]
     nothing = client.post("/api/review/undo", headers=alice)
     assert nothing.status_code == 404
-    assert nothing.json()["detail"] == "Nothing to undo"
+    assert nothing.json()["detail"] == "Nothing to undo today"
 
 
 def test_undo_twice_undoes_two_reviews_of_different_cards(client: TestClient, alice: dict) -> None:
@@ -282,18 +282,19 @@ def test_undo_twice_undoes_two_reviews_of_different_cards(client: TestClient, al
     rows = {first: _state(client, first), second: _state(client, second)}
     _rate(client, alice, first, 1)
     _rate(client, alice, second, 4)
-    assert client.post("/api/review/undo", headers=alice).json() == {
+    undone = client.post("/api/review/undo", headers=alice).json()
+    assert {k: undone[k] for k in ("card_id", "note_id", "rating")} == {
         "card_id": second,
         "note_id": note["id"],
         "rating": 4,
     }
+    # the restored card comes back to be shown again, as new, with its new-card intervals
+    assert undone["card"]["id"] == second and undone["card"]["state"] == "new"
+    assert undone["card"]["front_html"] == "<p>dog</p>"
     assert _state(client, second) == rows[second]
     assert _state(client, first) != rows[first]
-    assert client.post("/api/review/undo", headers=alice).json() == {
-        "card_id": first,
-        "note_id": note["id"],
-        "rating": 1,
-    }
+    undone = client.post("/api/review/undo", headers=alice).json()
+    assert (undone["card_id"], undone["note_id"], undone["rating"]) == (first, note["id"], 1)
     assert _state(client, first) == rows[first]
     assert _next(client, alice)["counts"]["new"] == 2
 
@@ -479,3 +480,35 @@ def test_a_review_card_comes_back_when_due(client: TestClient, alice: dict) -> N
     state = _state(client, card_id)
     assert (state["state"], state["reps"], state["lapses"]) == (3, 3, 1)  # relearning
     assert client.get(f"/api/decks/{deck_id}", headers=alice).json()["due_count"] == 0  # not due yet in real time
+
+
+def test_undo_stays_in_the_deck_and_in_today(client: TestClient, alice: dict) -> None:
+    biology, physics = make_deck(client, alice, "Biology"), make_deck(client, alice, "Physics")
+    [bio_card] = _notes(client, alice, biology, 1)
+    [phys_card] = _notes(client, alice, physics, 1)
+    _rate(client, alice, bio_card, 3)
+    _rate(client, alice, phys_card, 3)
+    # studying Biology, U undoes Biology's review, not the newer Physics one
+    undone = client.post(f"/api/review/undo?deck_id={biology}", headers=alice).json()
+    assert undone["card_id"] == bio_card
+    assert _state(client, phys_card)["state"] == 1
+    nothing = client.post(f"/api/review/undo?deck_id={biology}", headers=alice)
+    assert nothing.status_code == 404 and nothing.json()["detail"] == "Nothing to undo today in this deck"
+    # a review from before today's start cannot be undone any more
+    sql(client, "UPDATE review_log SET reviewed_at = ?", sql_time(datetime.now(UTC) - timedelta(days=2)))
+    assert client.post("/api/review/undo", headers=alice).status_code == 404
+    assert _state(client, phys_card)["state"] == 1
+
+
+def test_siblings_of_a_card_seen_today_wait_until_nothing_else_is_left(client: TestClient, alice: dict) -> None:
+    deck_id = make_deck(client, alice)
+    pair = make_note(client, alice, deck_id, kind="reversed", front="perro", back="dog")
+    other = make_note(client, alice, deck_id, front="gato", back="cat")
+    forward, backward = (c["id"] for c in pair["cards"])
+    assert _next(client, alice)["card"]["id"] == forward
+    _rate(client, alice, forward, 4)  # Easy: out of today's queue
+    # "dog → perro" would give away what was just answered: the unrelated card comes first
+    assert _next(client, alice)["card"]["id"] == other["cards"][0]["id"]
+    _rate(client, alice, other["cards"][0]["id"], 4)
+    # nothing else is left now, so the sibling is shown rather than hidden
+    assert _next(client, alice)["card"]["id"] == backward

@@ -5,13 +5,15 @@ import { $, busy, html, mount, plural, setTitle, showError, toast } from "../ui.
 
 export async function render(root, ctx) {
   setTitle("Decks");
-  const decks = await get("/api/decks");
-  draw(root, decks, ctx);
+  // The daily new-card limit is shared by all decks: the total comes from the all-decks queue,
+  // not from adding up each deck's (individually capped) count.
+  const [decks, queue] = await Promise.all([get("/api/decks"), get("/api/review/next")]);
+  draw(root, decks, ctx, queue.counts);
 }
 
-function draw(root, decks, ctx) {
+function draw(root, decks, ctx, counts) {
   const due = decks.reduce((sum, d) => sum + d.due_count, 0);
-  const fresh = decks.reduce((sum, d) => sum + d.new_count, 0);
+  const fresh = counts?.new ?? 0;
   mount(
     root,
     html`<div class="page-head">

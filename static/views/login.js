@@ -11,7 +11,9 @@ export async function render(root, ctx) {
   } catch (error) {
     showError(error);
   }
-  let mode = ctx.query.get("mode") === "register" && config.registration_open ? "register" : "login";
+  // A fresh instance has no accounts yet: start on "create account" (the first one is the admin).
+  const wantsRegister = ctx.query.get("mode") === "register" || config.has_users === false;
+  let mode = wantsRegister && config.registration_open ? "register" : "login";
 
   const draw = () => {
     const registering = mode === "register";
@@ -24,6 +26,9 @@ export async function render(root, ctx) {
         </div>
         <form class="panel auth-form" data-testid="auth-form" novalidate>
           <h1>${registering ? "Create your account" : "Log in to Lectern"}</h1>
+          ${registering && config.has_users === false
+            ? html`<p class="hint" data-testid="first-account">This is a new Lectern: the first account becomes its administrator.</p>`
+            : ""}
           <div class="form-error" role="alert" data-testid="auth-error" hidden></div>
           <label class="field">
             <span>Email</span>

@@ -126,10 +126,12 @@ async function undo(session) {
   session.busy = true;
   setButtonsDisabled(session, true);
   try {
-    await post("/api/review/undo");
+    // Undo stays within the deck being studied; the answer is the restored card, shown again.
+    const undone = await api("/api/review/undo", { method: "POST", body: {}, query: { deck_id: session.deckId } });
     toast("Undone");
     setReviewed(session, Math.max(0, reviewedCount(session) - 1));
-    await loadNext(session);
+    const counts = await get("/api/review/next", { deck_id: session.deckId }).then((d) => d.counts, () => session.counts);
+    showNext(session, { card: undone.card, counts });
   } catch (error) {
     showError(error);
     setButtonsDisabled(session, false);

@@ -22,7 +22,9 @@ CLOZE_TEXT = "{{c1::Paris}} is the capital of {{c2::France}}"
 def register(page: Page, base_url: str, email: str | None = None) -> str:
     email = email or f"student-{uuid.uuid4().hex[:8]}@example.com"
     page.goto(f"{base_url}/")
-    page.get_by_test_id("auth-toggle").click()
+    # Every test has a fresh instance: it opens on "create account", saying the first is the admin.
+    expect(page.get_by_test_id("first-account")).to_be_visible()
+    expect(page.get_by_test_id("auth-submit")).to_have_text("Create account")
     page.get_by_test_id("auth-email").fill(email)
     page.get_by_test_id("auth-password").fill(PASSWORD)
     page.get_by_test_id("auth-submit").click()
