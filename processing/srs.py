@@ -135,9 +135,12 @@ _CARD_FOR_REVIEW = (
 _STATE_ROW = f"SELECT {_STATE_COLUMNS} FROM card_state WHERE user_id = :user_id AND card_id = :card_id"
 _DECK_OWNER = "SELECT owner_id FROM deck WHERE id = :deck_id"
 _NOTES_OF = "SELECT id, note_id FROM card WHERE id IN ({ids})"
+# Through card.note_id and card_state's key: proportional to the candidates' siblings, not to
+# the number of reviews done today.
+# (EXISTS keeps SQLite from driving the query from all of the user's card_state rows.)
 _NOTES_SEEN_TODAY = (
-    "SELECT DISTINCT card.note_id FROM review_log JOIN card ON card.id = review_log.card_id"
-    " WHERE review_log.user_id = :user_id AND review_log.reviewed_at >= :since AND card.note_id IN ({notes})"
+    "SELECT DISTINCT card.note_id FROM card WHERE card.note_id IN ({notes}) AND EXISTS (SELECT 1 FROM card_state"
+    " WHERE card_state.user_id = :user_id AND card_state.card_id = card.id AND card_state.last_review >= :since)"
 )
 
 
