@@ -6,7 +6,7 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "changethis", "your-secret-key", "lectern"}
@@ -87,3 +87,20 @@ class Settings(BaseSettings):
         tmp.chmod(0o600)
         tmp.replace(path)
         return path.read_text().strip()
+
+
+class SettingsError(SystemExit):
+    """Raised instead of pydantic's traceback: names each wrong variable the way it is set."""
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else ""
+            variable = "LECTERN_DATABASE_URL" if field == "database_url" else f"LECTERN_{field.upper()}"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(message if message.startswith("LECTERN_") else f"{variable}: {message}")
+        raise SettingsError("Lectern cannot start because of its settings:\n  " + "\n  ".join(lines)) from None

@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from config import Settings
+from config import Settings, load_settings
 from db import Database
 from logs import setup_logging
 from processing.errors import DomainError
@@ -41,7 +41,7 @@ log = logging.getLogger("lectern")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
+    settings = settings or load_settings()
     setup_logging(level=settings.log_level, as_json=settings.log_json)
 
     @asynccontextmanager
@@ -167,7 +167,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 def cli() -> None:
     import uvicorn
 
-    settings = Settings()
+    settings = load_settings()
     parser = argparse.ArgumentParser(description="Serve Lectern")
     parser.add_argument("--host", default=settings.host)
     parser.add_argument("--port", type=int, default=settings.port)
