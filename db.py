@@ -68,13 +68,8 @@ class Database:
         dbapi_conn = self.engine.raw_connection()
         sql = RawSQL.on(dbapi_conn, dialect=self.engine.dialect)
         try:
-            if self.is_sqlite and write:
-                if not self._write_lock.acquire(timeout=WRITE_LOCK_TIMEOUT):
-                    raise sqlite3.OperationalError("the database is busy; try again in a moment")
-                dbapi_conn.driver_connection.holds_write_lock = True
-                sql.execute("BEGIN IMMEDIATE", {})
-            elif self.is_sqlite:
-                sql.execute("BEGIN", {})
+            if self.is_sqlite:
+                _begin(dbapi_conn.driver_connection, write=write, lock=self._write_lock)
             yield sql
             dbapi_conn.commit()
         except BaseException:
@@ -142,18 +137,25 @@ def _install_sqlite_hooks(engine: Engine, write_lock: threading.Lock) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
-        if not conn.get_execution_options().get("lectern_write", False):
-            conn.exec_driver_sql("BEGIN")
-            return
-        dbapi_conn = conn.connection.dbapi_connection
-        if not write_lock.acquire(timeout=WRITE_LOCK_TIMEOUT):
-            raise sqlite3.OperationalError("the database is busy; try again in a moment")
-        dbapi_conn.holds_write_lock = True
-        try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            dbapi_conn.release_write_lock()
-            raise
+        write = conn.get_execution_options().get("lectern_write", False)
+        _begin(conn.connection.dbapi_connection, write=write, lock=write_lock)
+
+
+def _begin(dbapi_conn, *, write: bool, lock: threading.Lock) -> None:
+    """BEGIN on a SQLite connection, for sessions and Database.raw alike. A writer first queues
+    on the process lock, then takes SQLite's write lock at once (IMMEDIATE); the lock is released
+    by LockingConnection.commit/rollback."""
+    if not write:
+        dbapi_conn.execute("BEGIN")
+        return
+    if not lock.acquire(timeout=WRITE_LOCK_TIMEOUT):
+        raise sqlite3.OperationalError("the database is busy; try again in a moment")
+    dbapi_conn.holds_write_lock = True
+    try:
+        dbapi_conn.execute("BEGIN IMMEDIATE")
+    except BaseException:
+        dbapi_conn.release_write_lock()
+        raise
 
 
 # --- full-text search over notes (FTS5; kept in sync by triggers from migration 0001) ----------
@@ -178,6 +180,11 @@ _NAMED_PARAM = re.compile(r"(?<!:):(\w+)")
 _STORED_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite DateTime format, so both read each other
 
 
+def to_pyformat(sql: str) -> str:
+    """`:name` parameters for drivers that take `%(name)s` (psycopg); `::type` casts are left alone."""
+    return _NAMED_PARAM.sub(r"%(\1)s", sql)
+
+
 class RawSQL:
     """Standard SQL with `:name` parameters straight on the session's DBAPI connection, inside the
     session's transaction. SQLAlchemy costs ~100 µs per statement; the review queue's statements
@@ -200,7 +207,7 @@ class RawSQL:
 
     def _run(self, sql: str, params: dict):
         if self._pyformat:
-            sql = _NAMED_PARAM.sub(r"%(\1)s", sql)
+            sql = to_pyformat(sql)
         cursor = self._dbapi.cursor()
         cursor.execute(sql, params)
         return cursor

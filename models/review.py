@@ -112,9 +112,7 @@ class RatingOut(SQLModel):
 
 
 class UndoOut(SQLModel):
-    card_id: int
-    note_id: int
-    rating: int
+    rating: int  # the rating that was taken back
     card: ReviewCard  # the restored card, to show again
 
 

@@ -9,7 +9,17 @@ from db import RawSQL, as_sql
 from models.common import utcnow
 from models.deck import Deck
 from models.note import Note
-from models.user import AdminUserRow, AppSetting, Learner, RefreshToken, TokenPair, User, UserPublic, UserRegister
+from models.user import (
+    AdminUserRow,
+    AppSetting,
+    AuthConfig,
+    Learner,
+    RefreshToken,
+    TokenPair,
+    User,
+    UserPublic,
+    UserRegister,
+)
 from processing.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from processing.security import TokenClaims, TokenService, dummy_hash, hash_password, verify_password
 
@@ -33,10 +43,16 @@ def has_users(session: Session) -> bool:
     return session.exec(select(User.id).limit(1)).first() is not None
 
 
+def auth_config(session: Session, *, default_open: bool) -> AuthConfig:
+    """What the login screen needs. A fresh instance always takes its first account (the admin)."""
+    users = has_users(session)
+    return AuthConfig(registration_open=not users or registration_open(session, default=default_open), has_users=users)
+
+
 def register(session: Session, *, data: UserRegister, rounds: int, default_open: bool) -> User:
     """The first account becomes the admin and may always register, even with registration closed."""
     password_hash = hash_password(data.password, rounds=rounds)  # slow: before the write transaction starts
-    is_first = session.exec(select(func.count()).select_from(User)).one() == 0
+    is_first = not has_users(session)
     if not is_first and not registration_open(session, default=default_open):
         raise Forbidden("Registration is closed on this Lectern; ask its admin for an account")
     if session.exec(select(User.id).where(User.email == data.email)).first() is not None:
@@ -82,13 +98,23 @@ def issue_tokens(session: Session, *, tokens: TokenService, user: User) -> Token
     )
 
 
+def _check_session(*, claims: TokenClaims, found: bool, token_version: int, is_disabled: bool) -> None:
+    """A token stays valid while its user exists, has not ended its sessions, and is not disabled."""
+    if not found or token_version != claims.token_version:
+        raise Unauthorized("Your session has ended; please log in again")
+    if is_disabled:
+        raise Forbidden("This account has been disabled by the admin")
+
+
 def user_for_token(session: Session, *, tokens: TokenService, token: str) -> User:
     claims = tokens.decode(token, kind="access")
     user = session.get(User, claims.user_id)
-    if user is None or user.token_version != claims.token_version:
-        raise Unauthorized("Your session has ended; please log in again")
-    if user.is_disabled:
-        raise Forbidden("This account has been disabled by the admin")
+    _check_session(
+        claims=claims,
+        found=user is not None,
+        token_version=user.token_version if user else -1,
+        is_disabled=bool(user and user.is_disabled),
+    )
     return user
 
 
@@ -100,11 +126,13 @@ _LEARNER = (
 
 def learner_for(session: Session | RawSQL, *, claims: TokenClaims) -> Learner:
     """The same checks as user_for_token, in one plain query (the review routes call this per request)."""
-    row = as_sql(session).first(_LEARNER, {"id": claims.user_id})
-    if row is None or row["token_version"] != claims.token_version:
-        raise Unauthorized("Your session has ended; please log in again")
-    if row["is_disabled"]:
-        raise Forbidden("This account has been disabled by the admin")
+    row = as_sql(session).first(_LEARNER, {"id": claims.user_id}) or {}
+    _check_session(
+        claims=claims,
+        found=bool(row),
+        token_version=row.get("token_version", -1),
+        is_disabled=bool(row.get("is_disabled")),
+    )
     return Learner(
         id=row["id"],
         desired_retention=row["desired_retention"],

@@ -32,7 +32,7 @@ from models.review import (
     ReviewLogPublic,
     UndoOut,
 )
-from models.user import User
+from models.user import Learner, User
 from processing.errors import NotFound
 
 LEARN_AHEAD = timedelta(minutes=20)
@@ -42,11 +42,11 @@ STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
 _STATE_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses", "suspended")
 
 
-def scheduler_for(user: User, *, fuzz: bool = True) -> Scheduler:
+def scheduler_for(user: User | Learner, *, fuzz: bool = True) -> Scheduler:
     return Scheduler(desired_retention=user.desired_retention, enable_fuzzing=fuzz)
 
 
-def day_start(user: User, now: datetime) -> datetime:
+def day_start(user: User | Learner, now: datetime) -> datetime:
     """The UTC instant the user's current study day began."""
     zone = ZoneInfo(user.timezone)
     local = now.astimezone(zone) - timedelta(hours=user.day_start_hour)
@@ -149,7 +149,7 @@ def _in_params(prefix: str, values: list[int]) -> tuple[str, dict]:
     return ", ".join(f":{n}" for n in names), dict(zip(names, values, strict=True))
 
 
-def _split_siblings(sql: RawSQL, *, user: User, candidates: list[dict], since: str) -> tuple[list, list]:
+def _split_siblings(sql: RawSQL, *, user: User | Learner, candidates: list[dict], since: str) -> tuple[list, list]:
     """Candidates whose note had no card reviewed today, and those that did (siblings wait:
     the answer of "perro → dog" must not come right before "dog → perro")."""
     if not candidates:
@@ -168,13 +168,13 @@ def _read_state(sql: RawSQL, row: dict) -> dict:
     return row
 
 
-def check_deck(sql: RawSQL, *, user: User, deck_id: int) -> None:
+def check_deck(sql: RawSQL, *, user: User | Learner, deck_id: int) -> None:
     """The hot path's ownership check (same rule as decks.get_owned_deck: anyone else gets 404)."""
     if sql.scalar(_DECK_OWNER, {"deck_id": deck_id}) != user.id:
         raise NotFound("Deck not found")
 
 
-def new_remaining(session: Session | RawSQL, *, user: User, now: datetime) -> int:
+def new_remaining(session: Session | RawSQL, *, user: User | Learner, now: datetime) -> int:
     sql = as_sql(session)
     if user.new_cards_per_day == 0:
         return 0
@@ -183,10 +183,20 @@ def new_remaining(session: Session | RawSQL, *, user: User, now: datetime) -> in
     return max(0, user.new_cards_per_day - introduced)
 
 
-def queue_counts(session: Session | RawSQL, *, user: User, deck_id: int | None, now: datetime) -> QueueCounts:
+def _queue_params(sql: RawSQL, *, user: User | Learner, deck_id: int | None, now: datetime) -> dict:
+    return {
+        "user_id": user.id,
+        "deck_id": deck_id,
+        "no": False,
+        "cap": COUNT_CAP,
+        "now": sql.time(now),
+        "ahead": sql.time(now + LEARN_AHEAD),
+    }
+
+
+def queue_counts(session: Session | RawSQL, *, user: User | Learner, deck_id: int | None, now: datetime) -> QueueCounts:
     sql, stmts = as_sql(session), _QUEUE[deck_id is not None]
-    params = {"user_id": user.id, "deck_id": deck_id, "no": False, "cap": COUNT_CAP}
-    params |= {"now": sql.time(now), "ahead": sql.time(now + LEARN_AHEAD)}
+    params = _queue_params(sql, user=user, deck_id=deck_id, now=now)
     remaining = new_remaining(session, user=user, now=now)
     return QueueCounts(
         new=sql.scalar(stmts["new_available"], params | {"limit": remaining}) if remaining else 0,
@@ -195,7 +205,9 @@ def queue_counts(session: Session | RawSQL, *, user: User, deck_id: int | None, 
     )
 
 
-def next_card(session: Session | RawSQL, *, user: User, deck_id: int | None, now: datetime | None = None) -> NextCard:
+def next_card(
+    session: Session | RawSQL, *, user: User | Learner, deck_id: int | None, now: datetime | None = None
+) -> NextCard:
     """Learning cards due now, then reviews due now, then new cards (within today's limit), then
     learning cards due within LEARN_AHEAD; reviews and new cards whose note already had a card
     reviewed today (siblings) come last."""
@@ -203,14 +215,8 @@ def next_card(session: Session | RawSQL, *, user: User, deck_id: int | None, now
     sql, stmts = as_sql(session), _QUEUE[deck_id is not None]
     if deck_id is not None:
         check_deck(sql, user=user, deck_id=deck_id)
-    counts = queue_counts(session, user=user, deck_id=deck_id, now=now)
-    params = {
-        "user_id": user.id,
-        "deck_id": deck_id,
-        "no": False,
-        "now": sql.time(now),
-        "ahead": sql.time(now + LEARN_AHEAD),
-    }
+    counts = queue_counts(sql, user=user, deck_id=deck_id, now=now)
+    params = _queue_params(sql, user=user, deck_id=deck_id, now=now)
     since = sql.time(day_start(user, now))
     waiting: list[dict] = []  # siblings of cards seen today: shown only when nothing else is left now
     state = sql.first(stmts["learning_due"], params)
@@ -226,7 +232,7 @@ def next_card(session: Session | RawSQL, *, user: User, deck_id: int | None, now
     return NextCard(card=None, counts=counts)
 
 
-def _review_card(sql: RawSQL, *, user: User, state: dict, now: datetime) -> ReviewCard:
+def _review_card(sql: RawSQL, *, user: User | Learner, state: dict, now: datetime) -> ReviewCard:
     row = sql.first(_CARD_FOR_REVIEW, {"card_id": state["card_id"]})
     return ReviewCard(
         id=row["id"],
@@ -273,7 +279,7 @@ _INSERT_LOG = (
 
 
 def rate(
-    session: Session | RawSQL, *, user: User, card_id: int, rating_in: RatingIn, now: datetime | None = None
+    session: Session | RawSQL, *, user: User | Learner, card_id: int, rating_in: RatingIn, now: datetime | None = None
 ) -> RatingOut:
     """Applies FSRS to the card and logs the review, in the caller's write transaction (which commits)."""
     now = now or utcnow()
@@ -326,14 +332,15 @@ def rate(
     )
 
 
-def undo_last(session: Session, *, user: User, deck_id: int | None = None) -> UndoOut:
+def undo_last(session: Session, *, user: User | Learner, deck_id: int | None = None) -> UndoOut:
     """Restores the card of the user's latest review of today (in `deck_id`, if given) exactly as
     it was, deletes that log row, and hands back the card to show again."""
     now = utcnow()
     query = select(ReviewLog).where(ReviewLog.user_id == user.id, ReviewLog.reviewed_at >= day_start(user, now))
     if deck_id is not None:
         check_deck(as_sql(session), user=user, deck_id=deck_id)
-        query = query.where(ReviewLog.card_id.in_(select(CardState.card_id).where(CardState.deck_id == deck_id)))
+        in_deck = select(CardState.card_id).where(CardState.user_id == user.id, CardState.deck_id == deck_id)
+        query = query.where(ReviewLog.card_id.in_(in_deck))
     log = session.exec(query.order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc()).limit(1)).first()
     if log is None:
         raise NotFound("Nothing to undo today" + (" in this deck" if deck_id is not None else ""))
@@ -346,10 +353,12 @@ def undo_last(session: Session, *, user: User, deck_id: int | None = None) -> Un
     restored = _read_state(sql, sql.first(_STATE_ROW, {"user_id": user.id, "card_id": log.card_id}))
     card = _review_card(sql, user=user, state=restored, now=now)
     session.commit()
-    return UndoOut(card_id=log.card_id, note_id=card.note_id, rating=log.rating, card=card)
+    return UndoOut(rating=log.rating, card=card)
 
 
-def review_log(session: Session, *, user: User, limit: int, deck_id: int | None) -> list[ReviewLogPublic]:
+def review_log(session: Session, *, user: User | Learner, limit: int, deck_id: int | None) -> list[ReviewLogPublic]:
+    if deck_id is not None:
+        check_deck(as_sql(session), user=user, deck_id=deck_id)
     query = (
         select(ReviewLog, Card.note_id, Note.deck_id)
         .join(Card, Card.id == ReviewLog.card_id)

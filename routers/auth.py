@@ -13,9 +13,7 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 @router.get("/config")
 def auth_config(session: SessionDep, settings: SettingsDep) -> AuthConfig:
     """What the login screen needs: may one register, and is this a fresh instance (first = admin)."""
-    has_users = accounts.has_users(session)
-    is_open = accounts.registration_open(session, default=settings.registration_open) or not has_users
-    return AuthConfig(registration_open=is_open, has_users=has_users)
+    return accounts.auth_config(session, default_open=settings.registration_open)
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, responses={403: {}, 409: {}})

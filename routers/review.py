@@ -12,7 +12,6 @@ from sqlmodel import SQLModel
 
 from models.review import NextCard, RatingIn, RatingOut, ReviewLogPublic, UndoOut
 from processing import accounts, srs
-from processing.decks import get_owned_deck
 from routers.deps import CurrentUser, DatabaseDep, SessionDep, TokenClaimsDep
 
 router = APIRouter(prefix="/api/review", tags=["review"])
@@ -43,8 +42,6 @@ def review_log(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     deck_id: int | None = None,
 ) -> list[ReviewLogPublic]:
-    if deck_id is not None:
-        get_owned_deck(session, user=user, deck_id=deck_id)
     return srs.review_log(session, user=user, limit=limit, deck_id=deck_id)
 
 

@@ -109,6 +109,15 @@ function refreshOnce() {
   return pendingRefresh;
 }
 
+/** Whether another tab replaced the refresh token `before`; waits briefly for its write to land. */
+async function renewedElsewhere(before) {
+  for (let waited = 0; waited <= 1500; waited += 100) {
+    if (tokens.refresh && tokens.refresh !== before) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
 /**
  * Call the API. `auth: false` for the endpoints that must not trigger the refresh
  * dance (login, register, refresh, config). Resolves to the parsed JSON (null for 204).
@@ -120,8 +129,8 @@ export async function api(path, { method = "GET", body, query, auth = true } = {
     const before = tokens.refresh;
     let refreshError = await refreshOnce();
     // Another tab may have renewed the shared tokens first (refresh tokens are single use):
-    // then its new tokens are already in localStorage and the session is fine.
-    if (refreshError?.status === 401 && tokens.refresh && tokens.refresh !== before) refreshError = null;
+    // then its new tokens are, or are about to be, in localStorage and the session is fine.
+    if (refreshError?.status === 401 && (await renewedElsewhere(before))) refreshError = null;
     if (refreshError) {
       // Unreachable or failing server: keep the session, the next try may work.
       if (refreshError.status !== 401 && refreshError.status !== 403) throw refreshError;

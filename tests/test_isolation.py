@@ -207,7 +207,7 @@ def test_bobs_undo_never_touches_alice_reviews(client: TestClient, alice: dict, 
 
     undone = client.post("/api/review/undo", headers=bob)
     assert undone.status_code == 200
-    assert undone.json()["card_id"] == bob_card
+    assert undone.json()["card"]["id"] == bob_card
     nothing = client.post("/api/review/undo", headers=bob)
     assert nothing.status_code == 404 and nothing.json()["detail"] == "Nothing to undo today"
     assert _alice_rows(client, alice_id) == rows_before

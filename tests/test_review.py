@@ -264,7 +264,7 @@ def test_undo_restores_the_exact_previous_state(client: TestClient, alice: dict)
 
     undone = client.post("/api/review/undo", headers=alice)
     assert undone.status_code == 200
-    assert undone.json()["card_id"] == card_id and undone.json()["rating"] == 3
+    assert undone.json()["card"]["id"] == card_id and undone.json()["rating"] == 3
     assert _state(client, card_id) == learning_row
     assert sql(client, "SELECT count(*) FROM review_log") == [(1,)]
     client.post("/api/review/undo", headers=alice)
@@ -283,18 +283,14 @@ def test_undo_twice_undoes_two_reviews_of_different_cards(client: TestClient, al
     _rate(client, alice, first, 1)
     _rate(client, alice, second, 4)
     undone = client.post("/api/review/undo", headers=alice).json()
-    assert {k: undone[k] for k in ("card_id", "note_id", "rating")} == {
-        "card_id": second,
-        "note_id": note["id"],
-        "rating": 4,
-    }
+    assert (undone["card"]["id"], undone["card"]["note_id"], undone["rating"]) == (second, note["id"], 4)
     # the restored card comes back to be shown again, as new, with its new-card intervals
     assert undone["card"]["id"] == second and undone["card"]["state"] == "new"
     assert undone["card"]["front_html"] == "<p>dog</p>"
     assert _state(client, second) == rows[second]
     assert _state(client, first) != rows[first]
     undone = client.post("/api/review/undo", headers=alice).json()
-    assert (undone["card_id"], undone["note_id"], undone["rating"]) == (first, note["id"], 1)
+    assert (undone["card"]["id"], undone["card"]["note_id"], undone["rating"]) == (first, note["id"], 1)
     assert _state(client, first) == rows[first]
     assert _next(client, alice)["counts"]["new"] == 2
 
@@ -490,7 +486,7 @@ def test_undo_stays_in_the_deck_and_in_today(client: TestClient, alice: dict) ->
     _rate(client, alice, phys_card, 3)
     # studying Biology, U undoes Biology's review, not the newer Physics one
     undone = client.post(f"/api/review/undo?deck_id={biology}", headers=alice).json()
-    assert undone["card_id"] == bio_card
+    assert undone["card"]["id"] == bio_card
     assert _state(client, phys_card)["state"] == 1
     nothing = client.post(f"/api/review/undo?deck_id={biology}", headers=alice)
     assert nothing.status_code == 404 and nothing.json()["detail"] == "Nothing to undo today in this deck"
@@ -512,3 +508,31 @@ def test_siblings_of_a_card_seen_today_wait_until_nothing_else_is_left(client: T
     _rate(client, alice, other["cards"][0]["id"], 4)
     # nothing else is left now, so the sibling is shown rather than hidden
     assert _next(client, alice)["card"]["id"] == backward
+
+
+def test_queue_counts_stop_at_the_cap(client: TestClient, alice: dict) -> None:
+    deck_id = make_deck(client, alice)
+    note = make_note(client, alice, deck_id)
+    uid = user_id(client, alice)
+    past = sql_time(datetime.now(UTC) - timedelta(days=1))
+    # 1,005 more cards of that note, all review cards due since yesterday
+    sql(
+        client,
+        "INSERT INTO card (note_id, ord, front_html, back_html) WITH RECURSIVE n(i) AS"
+        " (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1005) SELECT ?, i, '<p>Q</p>', '<p>A</p>' FROM n",
+        note["id"],
+    )
+    sql(
+        client,
+        "INSERT INTO card_state (user_id, card_id, deck_id, state, stability, difficulty, due, last_review,"
+        " reps, lapses, suspended)"
+        " SELECT ?, id, ?, 2, 10.0, 5.0, ?, ?, 1, 0, 0 FROM card WHERE note_id = ? AND ord > 0",
+        uid,
+        deck_id,
+        past,
+        past,
+        note["id"],
+    )
+    counts = _next(client, alice)["counts"]
+    assert counts["review"] == srs.COUNT_CAP == 1000  # shown as "1000+"
+    assert client.get(f"/api/decks/{deck_id}", headers=alice).json()["due_count"] == 1005  # the deck list is exact

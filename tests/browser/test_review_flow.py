@@ -7,6 +7,7 @@ import re
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -234,3 +235,27 @@ def test_review_screen_light_and_dark(page: Page, live_server: str, screenshot_d
             light_background = background
         else:
             assert background != light_background, "dark mode changes the colours"
+
+
+def test_another_tab_renewing_the_session_first_does_not_log_this_one_out(page: Page, live_server: str) -> None:
+    """Refresh tokens are single use and tabs share them: when another tab renews first, this
+    tab's own refresh is refused, and it must pick up the other tab's tokens instead of logging out."""
+    register(page, live_server)
+    stale_refresh = page.evaluate("localStorage.getItem('lectern.refresh_token')")
+    # The other tab: renews with the shared refresh token, and stores the new pair a moment later.
+    renewed = httpx.post(f"{live_server}/api/auth/refresh", json={"refresh_token": stale_refresh})
+    assert renewed.status_code == 200
+    page.evaluate(
+        """pair => {
+            localStorage.setItem('lectern.access_token', 'expired-access-token');
+            setTimeout(() => {
+                localStorage.setItem('lectern.access_token', pair.access_token);
+                localStorage.setItem('lectern.refresh_token', pair.refresh_token);
+            }, 300);
+            location.hash = '#/history';
+        }""",
+        renewed.json(),
+    )
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    expect(page.get_by_test_id("user-name")).to_be_visible()
+    expect(page.get_by_test_id("auth-form")).to_have_count(0)
