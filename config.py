@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -34,6 +35,19 @@ class Settings(BaseSettings):
     log_json: bool = True
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
     request_threads: int = Field(default=4, ge=1, le=64, description="threads serving blocking requests")
+    max_upload_mb: int = Field(default=100, ge=1, le=10_000, description="largest accepted upload")
+    max_pages: int = Field(default=500, ge=1, le=100_000, description="most pages (slides) one lecture may have")
+    ocr_langs: str = Field(default="eng", description="Tesseract languages, e.g. 'eng+deu'")
+    models_dir: Path | None = Field(default=None, description="where the exported embedding model lives")
+    preload_model: bool = Field(default=True, description="load the embedding model in the background at start")
+
+    @field_validator("ocr_langs")
+    @classmethod
+    def _plain_langs(cls, value: str) -> str:
+        value = value.strip()
+        if not re.fullmatch(r"[A-Za-z_]+([+,\s]+[A-Za-z_]+)*", value):
+            raise ValueError("LECTERN_OCR_LANGS must be Tesseract language codes joined by '+', like 'eng+deu'")
+        return value
 
     @field_validator("secret_key")
     @classmethod
@@ -68,7 +82,12 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _absolute_data_dir(self) -> Settings:
         self.data_dir = self.data_dir.expanduser().resolve()
+        self.models_dir = (self.models_dir or self.data_dir / "models").expanduser().resolve()
         return self
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
 
     @cached_property
     def sqlalchemy_url(self) -> str:

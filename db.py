@@ -174,6 +174,34 @@ def note_search_ids(query: str) -> ColumnElement | None:
     )
 
 
+def chunk_search_ranked(
+    session: Session, *, owner_id: int, words: list[str], lecture_ids: list[int] | None, limit: int
+) -> list[tuple[int, float]]:
+    """(chunk id, BM25 score; higher is better) of the owner's chunks matching any of `words`,
+    best first; FTS5 over lecture_chunk (migration 0004)."""
+    if not words:
+        return []
+    match = " OR ".join(f'"{w}"' for w in words[:20])
+    within = ""
+    params: dict = {"match": match, "owner": owner_id, "limit": limit}
+    if lecture_ids is not None:
+        if not lecture_ids:
+            return []
+        names = [f"l{i}" for i in range(len(lecture_ids))]
+        within = f" AND c.lecture_id IN ({', '.join(':' + n for n in names)})"
+        params.update(zip(names, lecture_ids, strict=True))
+    rows = session.execute(
+        text(
+            "SELECT c.id, bm25(lecture_chunk_fts) AS rank FROM lecture_chunk_fts "
+            "JOIN lecture_chunk c ON c.id = lecture_chunk_fts.rowid "
+            f"WHERE lecture_chunk_fts MATCH :match AND c.owner_id = :owner{within} "
+            "ORDER BY rank LIMIT :limit"
+        ),
+        params,
+    ).all()
+    return [(chunk_id, -rank) for chunk_id, rank in rows]
+
+
 # --- direct DBAPI access for the review hot path ------------------------------------------------
 
 _NAMED_PARAM = re.compile(r"(?<!:):(\w+)")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -24,12 +23,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from config import Settings, load_settings
 from db import Database
 from logs import setup_logging
+from processing import lectures, ocr
+from processing.embeddings import Embedder
 from processing.errors import DomainError
 from processing.hub import Hub
+from processing.ingest import Ingest, IngestOptions, reconcile_lectures
 from processing.jobs import JobRunner
 from processing.ratelimit import LoginLimiter
+from processing.search import VectorIndex
 from processing.security import TokenService
+from processing.storage import Storage
 from routers import admin, auth, decks, jobs, notes, review, users, ws
+from routers import lectures as lecture_routes
+from routers import search as search_routes
 from routers.deps import DatabaseDep
 from routers.middleware import SecurityHeadersAndLogging
 
@@ -63,9 +69,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.login_limiter = LoginLimiter(settings.login_rate_limit)
         app.state.hub = Hub(loop=asyncio.get_running_loop())
         app.state.ws_timing = ws.WebSocketTiming()
-        app.state.executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="lectern-job")
-        app.state.jobs = JobRunner(database=database, publish=app.state.hub.publish, executor=app.state.executor)
-        app.state.jobs.resume_interrupted()
+        app.state.storage = storage = Storage(settings.data_dir)
+        storage.sweep_tmp()  # leftovers of uploads and ingests cut off by the last stop
+        app.state.embedder = embedder = Embedder(settings.models_dir)
+        if settings.preload_model:
+            embedder.start_loading_in_background()  # start-up does not wait for it
+        app.state.vector_index = VectorIndex(database)
+        workers = ocr.default_workers()
+        app.state.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lectern-job")
+        runner = JobRunner(database=database, publish=app.state.hub.publish, executor=app.state.executor)
+        app.state.jobs = runner
+        ingest = Ingest(
+            database=database,
+            storage=storage,
+            embedder=embedder,
+            options=IngestOptions(
+                ocr_langs=settings.ocr_langs, workers=workers, on_chunks_changed=app.state.vector_index.invalidate
+            ),
+        )
+        runner.register(lectures.INGEST, ingest, doing="reading the lecture")
+        runner.resume_interrupted()
+        reconcile_lectures(database)
         if not (NODE_MODULES / "katex").is_dir():
             log.warning("node_modules/katex is missing: math will not render (run `make setup`)")
         log.info("lectern started", extra={"data_dir": str(settings.data_dir), "version": VERSION})
@@ -79,7 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersAndLogging)
     _install_error_handlers(app)
     # Routes are matched in order: the review routes (most requests by far) come first.
-    for module in (review, auth, users, admin, decks, notes, jobs, ws):
+    for module in (review, auth, users, admin, decks, notes, lecture_routes, search_routes, jobs, ws):
         app.include_router(module.router)
 
     @app.get("/api/health", tags=["health"])

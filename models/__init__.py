@@ -2,8 +2,23 @@
 
 from models.deck import Deck
 from models.job import Job
+from models.lecture import Course, Lecture, LectureChunk, LecturePage
 from models.note import Card, Note
 from models.review import CardState, ReviewLog
 from models.user import AppSetting, RefreshToken, User
 
-__all__ = ["AppSetting", "Card", "CardState", "Deck", "Job", "Note", "RefreshToken", "ReviewLog", "User"]
+__all__ = [
+    "AppSetting",
+    "Card",
+    "CardState",
+    "Course",
+    "Deck",
+    "Job",
+    "Lecture",
+    "LectureChunk",
+    "LecturePage",
+    "Note",
+    "RefreshToken",
+    "ReviewLog",
+    "User",
+]

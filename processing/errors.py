@@ -42,3 +42,7 @@ class RateLimited(DomainError):
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+class TooLarge(DomainError):
+    status_code = 413

@@ -123,6 +123,10 @@ class JobContext:
         self.attempt = job.attempts
         self.params: dict[str, Any] = json.loads(job.params or "{}")
 
+    @property
+    def cancel_requested(self) -> bool:
+        return self._cancel_event.is_set()
+
     def check_cancelled(self) -> None:
         if self._runner.stopping:
             raise JobInterrupted()
@@ -194,14 +198,25 @@ class JobRunner:
 
     def submit(self, *, owner_id: int, kind: str, params: dict[str, Any] | None = None) -> Job:
         """Persists a queued job and schedules it; returns the row."""
+        with self._db.transaction() as session:
+            job = self.enqueue(session, owner_id=owner_id, kind=kind, params=params)
+        self.dispatch(job)
+        return job
+
+    def enqueue(self, session: Session, *, owner_id: int, kind: str, params: dict[str, Any] | None = None) -> Job:
+        """Adds a queued job to the caller's transaction (so it commits, or not, with the rows it is
+        about); call `dispatch(job)` once that transaction has committed."""
         if kind not in self._kinds:
             raise ValueError(f"no handler is registered for jobs of kind {kind!r}")
         job = Job(owner_id=owner_id, kind=kind, params=json.dumps(params or {}), message="Waiting to start")
-        with self._db.transaction() as session:
-            session.add(job)
+        session.add(job)
+        session.flush()
+        return job
+
+    def dispatch(self, job: Job) -> None:
+        """Announces a committed queued job and hands it to the executor."""
         self._publish(job)
         self._schedule(job.id)
-        return job
 
     def cancel(self, *, owner_id: int, job_id: int) -> Job:
         """Queued: cancelled at once. Running: asked to stop at its next progress call."""
@@ -209,20 +224,31 @@ class JobRunner:
             job = get_owned_job(session, owner_id=owner_id, job_id=job_id, for_update=True)
             if job.status in FINISHED:
                 raise Conflict(f"This job has already finished ({job.status})")
-            now = utcnow()
-            if job.status == JobStatus.queued:
-                job.status, job.message, job.finished_at = JobStatus.cancelled, "Cancelled", now
-            else:
-                job.cancel_requested = True
-            job.updated_at = now
-            # Published before the commit: the worker sees the cancellation (and publishes its final
-            # event) only after the commit, so the browser gets the two events in order.
-            self._publish(job)
+            self.request_cancel(session, job, signal=False)
+        self._signal_cancel(job_id)
+        return job
+
+    def request_cancel(self, session: Session, job: Job, *, signal: bool = True) -> None:
+        """Cancels an unfinished job inside the caller's transaction (queued: at once; running: at
+        its next progress call)."""
+        now = utcnow()
+        if job.status == JobStatus.queued:
+            job.status, job.message, job.finished_at = JobStatus.cancelled, "Cancelled", now
+        else:
+            job.cancel_requested = True
+        job.updated_at = now
+        session.add(job)
+        # Published before the commit: the worker sees the cancellation (and publishes its final
+        # event) only after the commit, so the browser gets the two events in order.
+        self._publish(job)
+        if signal:
+            self._signal_cancel(job.id)
+
+    def _signal_cancel(self, job_id: int) -> None:
         with self._lock:
             cancel_event = self._cancel_events.get(job_id)
         if cancel_event is not None:
             cancel_event.set()
-        return job
 
     def resume_interrupted(self) -> tuple[int, int]:
         """At start-up: jobs left "running" by a dead process are requeued, or failed after
@@ -364,6 +390,8 @@ class JobRunner:
         self, job: Job, status: JobStatus, *, message: str, error: str | None = None, result: str | None = None
     ) -> None:
         now = utcnow()
+        if status == JobStatus.succeeded and job.total:
+            job.current = job.total  # done is 100%, whatever the last throttled report said
         values = dict(status=status, message=message, error=error, result=result, finished_at=now, updated_at=now)
         with self._db.transaction() as session:
             session.execute(

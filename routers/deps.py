@@ -15,10 +15,13 @@ from config import Settings
 from db import Database
 from models.user import User
 from processing import accounts
+from processing.embeddings import Embedder
 from processing.errors import Forbidden, Unauthorized
 from processing.jobs import JobRunner
 from processing.ratelimit import LoginLimiter
+from processing.search import VectorIndex
 from processing.security import TokenClaims, TokenService
+from processing.storage import Storage
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Dependencies that only read app.state are `async def`: FastAPI runs sync ones in the thread pool,
@@ -50,6 +53,18 @@ async def get_job_runner(request: Request) -> JobRunner:
     return request.app.state.jobs
 
 
+async def get_storage(request: Request) -> Storage:
+    return request.app.state.storage
+
+
+async def get_embedder(request: Request) -> Embedder:
+    return request.app.state.embedder
+
+
+async def get_vector_index(request: Request) -> VectorIndex:
+    return request.app.state.vector_index
+
+
 T = TypeVar("T")
 
 
@@ -65,6 +80,9 @@ SessionDep = Annotated[Session, Depends(get_session)]
 TokensDep = Annotated[TokenService, Depends(get_tokens)]
 LoginLimiterDep = Annotated[LoginLimiter, Depends(get_login_limiter)]
 JobRunnerDep = Annotated[JobRunner, Depends(get_job_runner)]
+StorageDep = Annotated[Storage, Depends(get_storage)]
+EmbedderDep = Annotated[Embedder, Depends(get_embedder)]
+VectorIndexDep = Annotated[VectorIndex, Depends(get_vector_index)]
 bearer = HTTPBearer(auto_error=False, description="The access token from /api/auth/login")
 
 

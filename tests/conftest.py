@@ -9,7 +9,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,12 +23,35 @@ from config import Settings
 from main import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
+pytest_plugins = ["tests.documents"]  # fixtures that build real PDFs, slides and images
+
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", bcrypt_rounds=4, log_level="warning")
+def settings(tmp_path: Path, shared_models_dir: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        bcrypt_rounds=4,
+        log_level="warning",
+        models_dir=shared_models_dir,
+        preload_model=False,
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One exported embedding model for the whole run (the export takes a while; apps share it),
+    loaded when a test first needs it, not in the background of every app a test starts."""
+    path = tmp_path_factory.mktemp("models")
+    saved = {name: os.environ.get(name) for name in ("LECTERN_MODELS_DIR", "LECTERN_PRELOAD_MODEL")}
+    os.environ.update(LECTERN_MODELS_DIR=str(path), LECTERN_PRELOAD_MODEL="false")
+    yield path
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture
@@ -116,16 +140,29 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[str]:
+def live_server(tmp_path: Path, shared_models_dir: Path) -> Iterator[str]:
     """`python main.py` on a loopback port with an empty data dir, as a user would start it."""
-    port = free_port()
+    with serve(tmp_path / "live-data", models_dir=shared_models_dir, log_path=tmp_path / "server.log") as server:
+        yield server.url
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+
+
+@contextmanager
+def serve(data_dir: Path, *, models_dir: Path, log_path: Path, port: int | None = None) -> Iterator[Server]:
+    """Runs `python main.py` until the block ends (terminated; a test may kill it first)."""
+    port = port or free_port()
     env = os.environ | {
-        "LECTERN_DATA_DIR": str(tmp_path / "live-data"),
+        "LECTERN_DATA_DIR": str(data_dir),
         "LECTERN_BCRYPT_ROUNDS": "4",
         "LECTERN_LOG_LEVEL": "warning",
+        "LECTERN_MODELS_DIR": str(models_dir),
     }
-    log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log_file:
+    with log_path.open("ab") as log_file:
         proc = subprocess.Popen(
             [sys.executable, "main.py", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT,
@@ -145,10 +182,50 @@ def live_server(tmp_path: Path) -> Iterator[str]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
                 time.sleep(0.1)
-            yield url
+            yield Server(url, proc)  # a test may kill the process
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+# --- lectures ---------------------------------------------------------------------------------------
+
+
+def make_course(client: TestClient, headers: dict[str, str], name: str = "Biology 101") -> int:
+    response = client.post("/api/courses", json={"name": name}, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def upload(client: TestClient, headers: dict[str, str], course_id: int, name: str, data: bytes, **fields):
+    """POSTs one file as multipart; returns the response (the caller checks the status)."""
+    return client.post(
+        f"/api/courses/{course_id}/lectures",
+        files={"file": (name, data, "application/octet-stream")},
+        data=fields,
+        headers=headers,
+    )
+
+
+def wait_for_lecture(client: TestClient, headers: dict[str, str], lecture_id: int, timeout: float = 120) -> dict:
+    """Polls until the lecture's ingest has finished (any outcome); returns the lecture."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lecture = client.get(f"/api/lectures/{lecture_id}", headers=headers).json()
+        if lecture["status"] not in ("queued", "processing"):
+            return lecture
+        assert time.monotonic() < deadline, f"lecture still {lecture['status']} after {timeout} s"
+        time.sleep(0.05)
+
+
+def ingest(client: TestClient, headers: dict[str, str], course_id: int, name: str, data: bytes) -> dict:
+    """Uploads and waits for the lecture to be ready."""
+    response = upload(client, headers, course_id, name, data)
+    assert response.status_code == 202, response.text
+    lecture = wait_for_lecture(client, headers, response.json()["lecture"]["id"])
+    assert lecture["status"] == "ready", lecture
+    return lecture

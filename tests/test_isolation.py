@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from tests.conftest import api_routes, make_deck, make_note, sql, user_id
+from tests.conftest import api_routes, ingest, make_course, make_deck, make_note, sql, upload, user_id
 
 SECRET = "alicesecret"
 
@@ -58,7 +58,11 @@ def _alice_world(client: TestClient, alice: dict) -> dict:
     make_note(client, alice, other_deck, kind="reversed", front=f"{SECRET} f", back="b")
     reviewed = basic["cards"][0]["id"]
     assert client.post(f"/api/review/{reviewed}", json={"rating": 3}, headers=alice).status_code == 200
+    course = make_course(client, alice, "Alice course")
+    lecture = ingest(client, alice, course, "alice.md", f"# Secret\n\nThe {SECRET} lecture text.".encode())
     return {
+        "course": course,
+        "lecture": lecture["id"],
         "deck": deck_id,
         "decks": [deck_id, other_deck],
         "notes": [basic["id"], cloze["id"]],
@@ -70,6 +74,7 @@ def _alice_world(client: TestClient, alice: dict) -> dict:
 def _alice_view(client: TestClient, alice: dict, world: dict) -> dict[str, bytes]:
     """Everything alice can read, as raw bytes."""
     paths = ["/api/decks", "/api/notes", "/api/tags", "/api/review/log", "/api/review/next", "/api/users/me"]
+    paths += ["/api/courses", "/api/lectures", f"/api/search?q={SECRET}", f"/api/lectures/{world['lecture']}/pages/1"]
     paths += [f"/api/decks/{d}" for d in world["decks"]]
     paths += [f"/api/notes/{n}" for n in world["notes"]]
     paths += [f"/api/notes?q={SECRET}", f"/api/review/next?deck_id={world['deck']}"]
@@ -94,6 +99,14 @@ def _alice_rows(client: TestClient, uid: int) -> dict[str, list]:
         "review_log": sql(client, "SELECT * FROM review_log WHERE user_id = ? ORDER BY id", uid),
         "user": sql(client, "SELECT * FROM user WHERE id = ?", uid),
         "job": sql(client, "SELECT * FROM job WHERE owner_id = ? ORDER BY id", uid),
+        "course": sql(client, "SELECT * FROM course WHERE owner_id = ? ORDER BY id", uid),
+        "lecture": sql(client, "SELECT * FROM lecture WHERE owner_id = ? ORDER BY id", uid),
+        "lecture_page": sql(
+            client,
+            "SELECT p.* FROM lecture_page p JOIN lecture l ON l.id = p.lecture_id WHERE l.owner_id = ? ORDER BY p.id",
+            uid,
+        ),
+        "lecture_chunk": sql(client, "SELECT * FROM lecture_chunk WHERE owner_id = ? ORDER BY id", uid),
     }
 
 
@@ -150,6 +163,34 @@ def test_bob_cannot_reach_alice_data(client: TestClient, alice: dict, bob: dict)
     for method in ("GET", "POST"):
         path = "/api/jobs/{job_id}" if method == "GET" else "/api/jobs/{job_id}/cancel"
         assert bob_.attempt(method, path, job_id=alice_job) == {"detail": "Job not found"}
+    course, lecture = world["course"], world["lecture"]
+    bobs_course = make_course(client, bob, "Bob course")
+    for method, body in (("PATCH", {"name": "Mine now"}), ("DELETE", None)):
+        assert bob_.attempt(method, "/api/courses/{course_id}", json=body, course_id=course) == {
+            "detail": "Course not found"
+        }
+    upload_path = "/api/courses/{course_id}/lectures"
+    response = upload(client, bob, course, "planted.md", b"# Planted\n\nBob's text.")
+    assert (response.status_code, response.json()) == (404, {"detail": "Course not found"})
+    bob_.tried.add(("POST", upload_path))
+    bob_.attempt("GET", "/api/lectures", params={"course_id": course})
+    for method, path, body in (
+        ("GET", "/api/lectures/{lecture_id}", None),
+        ("PATCH", "/api/lectures/{lecture_id}", {"title": "Mine"}),
+        ("DELETE", "/api/lectures/{lecture_id}", None),
+        ("POST", "/api/lectures/{lecture_id}/reprocess", None),
+        ("GET", "/api/lectures/{lecture_id}/pages", None),
+    ):
+        assert bob_.attempt(method, path, json=body, lecture_id=lecture) == {"detail": "Lecture not found"}
+    for suffix in ("", "/image", "/thumb"):
+        bob_.attempt("GET", "/api/lectures/{lecture_id}/pages/{number}" + suffix, lecture_id=lecture, number=1)
+    bob_lecture = ingest(client, bob, bobs_course, "bob.md", b"# Bob\n\nBob's own lecture.")["id"]
+    bob_.attempt("PATCH", "/api/lectures/{lecture_id}", json={"course_id": course}, lecture_id=bob_lecture)
+    bob_.attempt("GET", "/api/search", params={"q": SECRET, "lecture_id": lecture})
+    bob_.attempt("GET", "/api/search", params={"q": SECRET, "course_id": course})
+    found = client.get("/api/search", params={"q": SECRET}, headers=bob)
+    assert found.status_code == 200 and SECRET not in str(found.json()["results"])
+    assert {hit["lecture_id"] for hit in found.json()["results"]} <= {bob_lecture}
     # The one id route that is not about decks, notes or cards: admin-only, so bob is refused outright.
     detail = bob_.attempt(
         "PATCH", "/api/admin/users/{user_id}", expect=403, json={"is_disabled": True}, user_id=alice_id

@@ -22,6 +22,13 @@ def check_image_size(path: Path | str) -> None:
         _check_pixels(image)
 
 
+def frame_count(path: Path | str) -> int:
+    """Pages of the image (1, or a multi-page TIFF's count), from its headers."""
+    with _open(path) as image:
+        _check_pixels(image)
+        return getattr(image, "n_frames", 1)
+
+
 def load_image(path: Path | str) -> Image.Image:
     """Returns the first page of an image file, upright (EXIF orientation applied), in RGB or L."""
     with _open(path) as image:

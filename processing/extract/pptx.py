@@ -64,6 +64,15 @@ def slides(path: Path | str) -> list[SlideContent]:
         raise UnsupportedFile(DAMAGED) from error
 
 
+def slide_count(path: Path | str) -> int:
+    """Number of slides, without reading them; refuses zip bombs and damaged files like `slides`."""
+    check_zip_safety(path)
+    try:
+        return len(Presentation(str(path)).slides)
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as error:
+        raise UnsupportedFile(DAMAGED) from error
+
+
 def slide_text(slide: SlideContent) -> str:
     """The searchable text of a slide: title, body lines, table rows, then speaker notes."""
     sections = [

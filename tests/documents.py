@@ -1,4 +1,5 @@
-"""Real input files for the extract and OCR tests: PDFs made with fpdf2, slides with python-pptx, images with Pillow."""
+"""Real input documents for the tests (a pytest plugin loaded by tests/conftest.py): PDFs made with fpdf2,
+slides with python-pptx, images with Pillow."""
 
 from __future__ import annotations
 
