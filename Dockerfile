@@ -6,12 +6,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # OCR, PDF rendering and the Unicode font for generated PDFs; Node only to install the browser libraries.
-# --build-arg WITH_LIBREOFFICE=true adds LibreOffice Impress (~400 MB) so slides are drawn as designed.
-ARG WITH_LIBREOFFICE=false
+# LibreOffice draws slides as designed; --build-arg WITH_LIBREOFFICE=false leaves it out (a smaller image,
+# slides then get a text rendering).
+ARG WITH_LIBREOFFICE=true
 RUN apt-get update \
     && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng poppler-utils fonts-dejavu-core \
        nodejs npm curl \
-    && if [ "$WITH_LIBREOFFICE" = "true" ]; then apt-get install -y --no-install-recommends libreoffice-impress; fi \
+    && if [ "$WITH_LIBREOFFICE" = "true" ]; then apt-get install -y --no-install-recommends libreoffice-impress-nogui; fi \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

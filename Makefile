@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .setup-stamps
-APT_PACKAGES := tesseract-ocr tesseract-ocr-eng poppler-utils chromium fonts-dejavu-core
+APT_PACKAGES := tesseract-ocr tesseract-ocr-eng poppler-utils chromium fonts-dejavu-core libreoffice-impress-nogui
 # On these machines the CPU build of torch lies in /opt/wheels; elsewhere pip uses PyPI.
 PIP_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
@@ -12,10 +12,11 @@ PIP_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
 setup: system-packages $(STAMPS)/python $(STAMPS)/node
 
-# Debian packages (OCR, PDF rendering, the browser for tests, the PDF font); installed when root.
+# Debian packages (OCR, PDF rendering, the browser for tests, the PDF font, LibreOffice to draw slides);
+# installed when root.
 system-packages:
 	@missing=""; \
-	for cmd in tesseract:tesseract-ocr pdftoppm:poppler-utils chromium:chromium; do \
+	for cmd in tesseract:tesseract-ocr pdftoppm:poppler-utils chromium:chromium soffice:libreoffice-impress-nogui; do \
 	  command -v $${cmd%%:*} >/dev/null 2>&1 || missing="$$missing $${cmd##*:}"; done; \
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \

@@ -15,7 +15,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +53,15 @@ class PageDraft:
     has_image: bool = False
 
 
+def find_libreoffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
 @dataclass(frozen=True)
 class IngestOptions:
     ocr_langs: str = "eng"
     workers: int = 2
+    libreoffice: str | None = field(default_factory=find_libreoffice)  # None: slides get text renderings
     on_chunks_changed: Callable[[int], None] = lambda owner_id: None  # e.g. drop a search cache
 
 
@@ -125,12 +130,13 @@ class Ingest:
         if original is None:
             raise JobError("The uploaded file is missing from the data directory; upload it again")
         kind = filetypes.FileKind(lecture.file_kind)
+        drawn_by = None  # what drew the page images
         if kind == filetypes.FileKind.pdf:
-            pages = self._read_pdf(ctx, original, staged)
+            pages, drawn_by = self._read_pdf(ctx, original, staged), "pdf"
         elif kind == filetypes.FileKind.pptx:
-            pages = self._read_pptx(ctx, original, staged)
+            pages, drawn_by = self._read_pptx(ctx, original, staged)
         elif kind.is_image:
-            pages = self._read_images(ctx, original, staged)
+            pages, drawn_by = self._read_images(ctx, original, staged), "image"
         else:
             pages = [PageDraft(n, t, PageSource.text) for n, t in enumerate(text.text_pages(original), start=1)]
         ctx.progress(step="chunking", current=0, total=len(pages), message="Splitting the text into passages")
@@ -147,6 +153,7 @@ class Ingest:
             "empty_pages": [p.number for p in pages if not p.text.strip()],
             "chunks": len(chunks),
             "embedded": vectors is not None,
+            "page_images": drawn_by,
             "seconds": round(time.monotonic() - started, 2),
         }
 
@@ -177,7 +184,7 @@ class Ingest:
             if result.text.strip() or not page.text.strip():
                 page.text, page.source, page.ocr_confidence = result.text, PageSource.ocr, result.mean_confidence
 
-    def _read_pptx(self, ctx: JobContext, path: Path, staged: Path) -> list[PageDraft]:
+    def _read_pptx(self, ctx: JobContext, path: Path, staged: Path) -> tuple[list[PageDraft], str]:
         ctx.progress(step="reading", current=0, total=0, message="Reading the slides")
         slides = pptx.slides(path)
         pages: list[PageDraft] = []
@@ -189,9 +196,9 @@ class Ingest:
         if rendered is not None and pdf.page_count(rendered) == len(slides):
             self._images(ctx, staged, pages, lambda number: pdf.render_page(rendered, number, dpi=VIEWER_DPI))
             rendered.unlink(missing_ok=True)
-        else:
-            self._images(ctx, staged, pages, lambda number: pptx.render_slide_text_image(slides[number - 1]))
-        return pages
+            return pages, "libreoffice"
+        self._images(ctx, staged, pages, lambda number: pptx.render_slide_text_image(slides[number - 1]))
+        return pages, "slide-text"
 
     def _picture_texts(self, slide: pptx.SlideContent) -> Iterator[str]:
         """OCR of the slide's pictures, kept only when it reads as real text (not a photo's noise)."""
@@ -208,7 +215,7 @@ class Ingest:
 
     def _libreoffice_pdf(self, ctx: JobContext, path: Path, staged: Path) -> Path | None:
         """The slides as LibreOffice draws them (converted to PDF), or None without LibreOffice."""
-        soffice = shutil.which("soffice") or shutil.which("libreoffice")
+        soffice = self.options.libreoffice
         if soffice is None:
             return None
         ctx.progress(step="images", current=0, total=0, message="Drawing the slides (LibreOffice)")

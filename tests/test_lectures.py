@@ -9,6 +9,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from processing import ocr
+from processing.ingest import Ingest, IngestOptions
 from tests.conftest import ingest, make_course, sql, upload, user_id, wait_for_lecture
 from tests.documents import SCANNED_LINES, TEXT_PAGES, render_text
 
@@ -73,6 +75,7 @@ def test_text_pdf_becomes_pages_images_chunks_and_is_searchable(
         "empty_pages": [],
         "chunks": 3,
         "embedded": True,
+        "page_images": "pdf",
         "seconds": 0,
     }
     chunks = sql(client, "SELECT page, length(embedding) FROM lecture_chunk WHERE lecture_id = ?", lecture["id"])
@@ -114,9 +117,28 @@ def test_pptx_slides_with_table_notes_and_picture_text(client: TestClient, alice
     text = page_text(client, alice, lecture["id"], 1)
     for expected in ("Cell Biology", "Prokaryotes lack a nucleus", "DNA storage", "membrane quiz", "Golgi apparatus"):
         assert expected in text
-    assert webp_size(client, alice, lecture["id"], 1, "image")[0] == 1600  # the text rendering of the slide
+    job = client.get(f"/api/jobs/{lecture['job_id']}", headers=alice).json()
+    assert job["result"]["page_images"] == "libreoffice"  # the set-up installs it
+    width, height = webp_size(client, alice, lecture["id"], 1, "image")
+    assert width == 1600 and abs(height - 900) <= 1  # 13.33 × 7.5 inch slides, long side 1600
     hit = search(client, alice, "Golgi")["results"][0]
     assert (hit["lecture_id"], hit["page"]) == (lecture["id"], 1)
+    # LibreOffice drew the picture: its text is in the image; OCR the viewer image to see it.
+    image = client.get(f"/api/lectures/{lecture['id']}/pages/1/image", headers=alice).content
+    assert "Golgi" in ocr.ocr_image(Image.open(io.BytesIO(image)).convert("L")).text
+
+
+def test_without_libreoffice_slides_get_a_text_rendering(client: TestClient, alice: dict, sample_pptx: Path) -> None:
+    app = client.app
+    options = IngestOptions(libreoffice=None, on_chunks_changed=app.state.vector_index.invalidate)
+    plain = Ingest(database=app.state.db, storage=app.state.storage, embedder=app.state.embedder, options=options)
+    app.state.jobs.register("ingest", plain)
+    lecture = ingest(client, alice, make_course(client, alice), "slides.pptx", sample_pptx.read_bytes())
+    job = client.get(f"/api/jobs/{lecture['job_id']}", headers=alice).json()
+    assert job["result"]["page_images"] == "slide-text"
+    image = client.get(f"/api/lectures/{lecture['id']}/pages/1/image", headers=alice).content
+    recognised = ocr.ocr_image(Image.open(io.BytesIO(image)).convert("L")).text
+    assert "Cell Biology" in recognised and "Prokaryotes" in recognised
 
 
 def test_photo_with_exif_rotation_is_turned_upright_before_ocr(client: TestClient, alice: dict) -> None:
