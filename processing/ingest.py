@@ -10,6 +10,7 @@ directory under tmp/ is removed). After a server restart the job runs again from
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import subprocess
 import time
@@ -42,6 +43,10 @@ VIEWER_DPI = 150
 EMBED_BATCH = 64
 MIN_PICTURE_SIDE = 64  # slide pictures smaller than this hold no readable text
 LIBREOFFICE_TIMEOUT = 180
+SHORT_LAYER_CHARS = 300  # a real text layer shorter than this over a page-sized image is probably a caption
+SCAN_COVERAGE = 0.5
+MIN_NEW_WORDS = 5
+WORD = re.compile(r"\w+")
 
 
 @dataclass
@@ -163,7 +168,7 @@ class Ingest:
         for layer in pdf.text_layer(path):
             pages.append(PageDraft(layer.number, layer.text, PageSource.text))
             ctx.progress(step="reading", current=layer.number, total=total, message="Reading the text layer")
-        needing_ocr = [p.number for p in pages if not is_real_text(p.text)]
+        needing_ocr = [p.number for p in pages if not is_real_text(p.text) or self._scan_with_a_caption(path, p)]
         if needing_ocr:
             self._ocr_pdf(ctx, path, pages, needing_ocr)
         self._images(ctx, staged, pages, lambda number: pdf.render_page(path, number, dpi=VIEWER_DPI))
@@ -180,9 +185,20 @@ class Ingest:
         )
         for number, result in results:
             page = pages[number - 1]
-            # OCR wins unless it found nothing where the layer had something (a page of symbols, say)
-            if result.text.strip() or not page.text.strip():
+            if is_real_text(page.text):  # a scan under a short real layer: keep both, the layer first
+                extra = _new_words(result.text, page.text)
+                if len(extra) >= MIN_NEW_WORDS:
+                    page.text = f"{page.text.strip()}\n\n{result.text.strip()}"
+                    page.source, page.ocr_confidence = PageSource.ocr, result.mean_confidence
+            # otherwise OCR wins unless it found nothing where the layer had something (symbols, say)
+            elif result.text.strip() or not page.text.strip():
                 page.text, page.source, page.ocr_confidence = result.text, PageSource.ocr, result.mean_confidence
+
+    @staticmethod
+    def _scan_with_a_caption(path: Path, page: PageDraft) -> bool:
+        """A page whose real text layer is short (a header, a page stamp) over an image that covers
+        most of it: a scan with a caption, whose body only OCR can read."""
+        return len(page.text.strip()) < SHORT_LAYER_CHARS and pdf.image_coverage(path, page.number) >= SCAN_COVERAGE
 
     def _read_pptx(self, ctx: JobContext, path: Path, staged: Path) -> tuple[list[PageDraft], str]:
         ctx.progress(step="reading", current=0, total=0, message="Reading the slides")
@@ -337,6 +353,11 @@ class Ingest:
             self.storage.replace_pages(lecture.id, staged)
             staged.mkdir()  # the caller removes its (now empty) staging directory
         self.options.on_chunks_changed(lecture.owner_id)
+
+
+def _new_words(text: str, known: str) -> list[str]:
+    seen = {w.lower() for w in WORD.findall(known)}
+    return [w for w in WORD.findall(text) if w.lower() not in seen]
 
 
 def reconcile_lectures(database: Database) -> int:

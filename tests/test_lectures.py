@@ -12,7 +12,7 @@ from PIL import Image
 from processing import ocr
 from processing.ingest import Ingest, IngestOptions
 from tests.conftest import ingest, make_course, sql, upload, user_id, wait_for_lecture
-from tests.documents import SCANNED_LINES, TEXT_PAGES, render_text
+from tests.documents import SCANNED_LINES, TEXT_PAGES, add_scanned_page, add_text_page, new_pdf, render_text
 
 
 def pages_of(client: TestClient, headers: dict, lecture_id: int) -> list[dict]:
@@ -106,6 +106,23 @@ def test_scanned_pages_are_ocred_and_text_pages_are_not(client: TestClient, alic
     assert "cid" not in page_text(client, alice, lecture["id"], 3)  # the junk layer was replaced
     hit = search(client, alice, "chlorophyll pigments")["results"][0]
     assert (hit["lecture_id"], hit["page"]) == (lecture["id"], 3)
+
+
+def test_a_scan_under_a_short_real_text_layer_is_ocred_too(client: TestClient, alice: dict, tmp_path: Path) -> None:
+    header = "Introduction to Cell Biology, lecture four"
+    pdf = new_pdf()
+    add_scanned_page(pdf, render_text(SCANNED_LINES[2]))
+    pdf.set_xy(0.3, 0.1)
+    pdf.cell(text=header)  # a real, visible, short text layer: the scanner's caption
+    add_text_page(pdf, TEXT_PAGES[0])
+    path = tmp_path / "captioned.pdf"
+    pdf.output(str(path))
+    lecture = ingest(client, alice, make_course(client, alice), "captioned.pdf", path.read_bytes())
+    pages = pages_of(client, alice, lecture["id"])
+    assert [p["source"] for p in pages] == ["ocr", "text"]
+    text = page_text(client, alice, lecture["id"], 1)
+    assert text.startswith(header)
+    assert " ".join(SCANNED_LINES[2]) in " ".join(text.split())
 
 
 def test_pptx_slides_with_table_notes_and_picture_text(client: TestClient, alice: dict, sample_pptx: Path) -> None:

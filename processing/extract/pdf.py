@@ -54,6 +54,22 @@ def pages_needing_ocr(path: Path | str) -> list[int]:
     return [page.number for page in text_layer(path) if not is_real_text(page.text)]
 
 
+def image_coverage(path: Path | str, page_number: int) -> float:
+    """Share (0–1) of the page covered by its largest image: near 1 for a scanned page."""
+    with open_pdf(path) as document:
+        page = document[page_number - 1]
+        try:
+            width, height = page.get_size()
+            largest = 0.0
+            for image in page.get_objects(filter=(pdfium.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
+                left, bottom, right, top = image.get_bounds()
+                visible = (min(right, width) - max(left, 0)) * (min(top, height) - max(bottom, 0))
+                largest = max(largest, visible)
+        finally:
+            page.close()
+    return largest / (width * height) if width and height else 0.0
+
+
 def render_page(path: Path | str, page_number: int, *, dpi: int, grayscale: bool = False) -> Image.Image:
     """Renders one page (numbered from 1) at `dpi` to an RGB image, or L when grayscale; info["dpi"] says
     the resolution used, lower than asked only for pages too large to render at `dpi` in 40 MP."""

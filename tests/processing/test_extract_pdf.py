@@ -8,7 +8,14 @@ import pytest
 from fpdf import FPDF
 
 from processing.extract import UnsupportedFile
-from processing.extract.pdf import MAX_RENDER_PIXELS, page_count, pages_needing_ocr, render_page, text_layer
+from processing.extract.pdf import (
+    MAX_RENDER_PIXELS,
+    image_coverage,
+    page_count,
+    pages_needing_ocr,
+    render_page,
+    text_layer,
+)
 
 
 def test_page_count(text_pdf: Path, mixed_pdf: Path) -> None:
@@ -72,3 +79,9 @@ def test_poster_sized_page_renders_within_the_pixel_limit(tmp_path: Path) -> Non
     image = render_page(path, 1, dpi=300, grayscale=True)
     assert image.width * image.height <= MAX_RENDER_PIXELS
     assert image.info["dpi"][0] < 300
+
+
+def test_image_coverage_tells_scans_from_text_pages(mixed_pdf: Path) -> None:
+    coverage = [image_coverage(mixed_pdf, number) for number in (1, 2, 3, 4)]
+    assert coverage[0] == 0.0 and coverage[3] == 0.0
+    assert coverage[1] > 0.99 and coverage[2] > 0.99
