@@ -28,7 +28,7 @@ from processing.embeddings import Embedder
 from processing.errors import DomainError
 from processing.hub import Hub
 from processing.ingest import Ingest, IngestOptions, reconcile_lectures
-from processing.jobs import JobRunner
+from processing.jobs import JobRunner, lower_thread_priority
 from processing.ratelimit import LoginLimiter
 from processing.search import VectorIndex
 from processing.security import TokenService
@@ -76,7 +76,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             embedder.start_loading_in_background()  # start-up does not wait for it
         app.state.vector_index = VectorIndex(database)
         workers = ocr.default_workers()
-        app.state.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lectern-job")
+        app.state.executor = ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="lectern-job", initializer=lower_thread_priority
+        )
         runner = JobRunner(database=database, publish=app.state.hub.publish, executor=app.state.executor)
         app.state.jobs = runner
         ingest = Ingest(

@@ -19,8 +19,11 @@ Handlers must not wait on futures of the same executor (a full pool would deadlo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -64,6 +67,18 @@ class JobCancelled(Exception):
 
 class JobInterrupted(JobCancelled):
     """The server is stopping: the job goes back to the queue and resumes at the next start."""
+
+
+BACKGROUND_NICENESS = 10
+
+
+def lower_thread_priority() -> None:
+    """Executor initializer: this thread, the threads it starts and the processes it spawns (each
+    Tesseract) run at nice +10, so the CPU goes to requests first — a review stays quick while a
+    scan is OCRed on every core. Linux keeps a nice value per thread; elsewhere this does nothing."""
+    if hasattr(os, "setpriority") and sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
 
 
 def job_event(job: Job) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -271,3 +272,16 @@ def test_a_job_that_used_its_attempts_fails_at_start_up(tmp_path: Path) -> None:
     assert failed["status"] == "failed" and failed["attempts"] == 3 and failed["finished_at"] is not None
     assert failed["error"].startswith("The server stopped while this job was running, 3 times; it was given up.")
     assert sql(db, "SELECT count(*) FROM job WHERE status = 'running'") == [(0,)]
+
+
+def test_job_threads_and_the_tesseracts_they_start_run_at_lower_priority(client: TestClient, alice: dict) -> None:
+    def niceness(ctx: JobContext) -> dict:
+        child = subprocess.run(["sh", "-c", "nice"], capture_output=True, text=True, check=True)
+        return {"thread": os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), "child": int(child.stdout)}
+
+    runner = client.app.state.jobs
+    runner.register("niceness", niceness)
+    job = runner.submit(owner_id=user_id(client, alice), kind="niceness")
+    done = wait_for_status(client, alice, job.id, "succeeded")
+    base = os.getpriority(os.PRIO_PROCESS, 0)  # the test process: 0 unless started under nice
+    assert done["result"] == {"thread": min(base + 10, 19), "child": min(base + 10, 19)}
