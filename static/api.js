@@ -86,6 +86,14 @@ async function errorOf(res) {
   return new ApiError(res.status, detail, body);
 }
 
+const renewListeners = new Set();
+
+/** Call `listener` whenever this tab renews the tokens (the WebSocket re-authenticates); returns an unsubscribe. */
+export function onTokensRenewed(listener) {
+  renewListeners.add(listener);
+  return () => renewListeners.delete(listener);
+}
+
 // Concurrent 401s share one refresh: refresh tokens rotate, so a second parallel
 // refresh with the same token would fail and log the user out.
 let pendingRefresh = null;
@@ -99,6 +107,13 @@ function refreshOnce() {
       const res = await send("POST", buildUrl("/api/auth/refresh"), { refresh_token: refreshToken }, false);
       if (!res.ok) return errorOf(res);
       tokens.save(await res.json());
+      for (const listener of renewListeners) {
+        try {
+          listener();
+        } catch (error) {
+          console.error(error); // a listener's bug must not look like a failed refresh
+        }
+      }
       return null;
     })()
       .catch((error) => error)
@@ -119,6 +134,27 @@ async function renewedElsewhere(before) {
 }
 
 /**
+ * Renew the access token after a 401. Resolves once new tokens are stored; throws the
+ * ApiError saying why not, with `authLost` set (and the app told) when the session is over.
+ */
+export async function renewSession() {
+  const before = tokens.refresh;
+  let refreshError = await refreshOnce();
+  // Another tab may have renewed the shared tokens first (refresh tokens are single use):
+  // then its new tokens are, or are about to be, in localStorage and the session is fine.
+  if (refreshError?.status === 401 && (await renewedElsewhere(before))) refreshError = null;
+  if (refreshError) {
+    // Unreachable or failing server: keep the session, the next try may work.
+    if (refreshError.status !== 401 && refreshError.status !== 403) throw refreshError;
+    tokens.clear();
+    const error = new ApiError(401, refreshError.message);
+    error.authLost = true;
+    onAuthLost(error);
+    throw error;
+  }
+}
+
+/**
  * Call the API. `auth: false` for the endpoints that must not trigger the refresh
  * dance (login, register, refresh, config). Resolves to the parsed JSON (null for 204).
  */
@@ -126,20 +162,7 @@ export async function api(path, { method = "GET", body, query, auth = true } = {
   const url = buildUrl(path, query);
   let res = await send(method, url, body, auth);
   if (res.status === 401 && auth) {
-    const before = tokens.refresh;
-    let refreshError = await refreshOnce();
-    // Another tab may have renewed the shared tokens first (refresh tokens are single use):
-    // then its new tokens are, or are about to be, in localStorage and the session is fine.
-    if (refreshError?.status === 401 && (await renewedElsewhere(before))) refreshError = null;
-    if (refreshError) {
-      // Unreachable or failing server: keep the session, the next try may work.
-      if (refreshError.status !== 401 && refreshError.status !== 403) throw refreshError;
-      tokens.clear();
-      const error = new ApiError(401, refreshError.message);
-      error.authLost = true;
-      onAuthLost(error);
-      throw error;
-    }
+    await renewSession();
     // A 401 with a freshly refreshed token is about the request itself (e.g. a wrong
     // current password), not the session: it is reported like any other error.
     res = await send(method, url, body, auth);
@@ -159,4 +182,81 @@ export const del = (path, body) => api(path, { method: "DELETE", body });
 /** Ids read back from form values (strings) as the API's integer ids. */
 export function toId(value) {
   return /^\d+$/.test(String(value)) ? Number(value) : value;
+}
+
+// ---- files: uploads with byte progress, and authenticated downloads ---------------
+
+function abortError() {
+  return new DOMException("The request was cancelled", "AbortError");
+}
+
+function sendFile(url, file, onProgress, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortError());
+      return;
+    }
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.setRequestHeader("Accept", "application/json");
+    if (tokens.access) xhr.setRequestHeader("Authorization", `Bearer ${tokens.access}`);
+    xhr.upload.addEventListener("progress", (event) => {
+      onProgress?.(event.loaded, event.lengthComputable ? event.total : file.size);
+    });
+    xhr.addEventListener("load", () => resolve(xhr));
+    xhr.addEventListener("error", () => reject(new ApiError(0, NETWORK_ERROR)));
+    xhr.addEventListener("abort", () => reject(abortError()));
+    signal?.addEventListener("abort", () => xhr.abort(), { once: true });
+    const form = new FormData();
+    form.append("file", file, file.name);
+    xhr.send(form);
+  });
+}
+
+/** The XHR's answer as a fetch Response, so its errors read exactly like api()'s. */
+function responseOf(xhr) {
+  const headers = new Headers();
+  for (const line of xhr.getAllResponseHeaders().trim().split(/[\r\n]+/)) {
+    const at = line.indexOf(":");
+    if (at > 0) headers.append(line.slice(0, at).trim(), line.slice(at + 1).trim());
+  }
+  return new Response(xhr.status === 204 ? null : xhr.responseText, { status: xhr.status, statusText: xhr.statusText, headers });
+}
+
+/**
+ * POST one file as multipart/form-data (part "file") with XMLHttpRequest, whose upload
+ * events give byte progress: `onProgress(loaded, total)`. Resolves to the parsed JSON.
+ */
+export async function uploadFile(path, file, { onProgress, signal } = {}) {
+  const url = buildUrl(path);
+  let xhr = await sendFile(url, file, onProgress, signal);
+  if (xhr.status === 401) {
+    await renewSession();
+    xhr = await sendFile(url, file, onProgress, signal);
+  }
+  const res = responseOf(xhr);
+  if (!res.ok) throw await errorOf(res);
+  const text = await res.text();
+  return text ? JSON.parse(text) : null;
+}
+
+/** GET a binary resource that needs the bearer token (page images): resolves to a Blob. */
+export async function fetchBlob(path, { signal } = {}) {
+  const url = buildUrl(path);
+  const attempt = async () => {
+    const headers = tokens.access ? { Authorization: `Bearer ${tokens.access}` } : {};
+    try {
+      return await fetch(url, { headers, signal });
+    } catch (error) {
+      if (error.name === "AbortError") throw error;
+      throw new ApiError(0, NETWORK_ERROR);
+    }
+  };
+  let res = await attempt();
+  if (res.status === 401) {
+    await renewSession();
+    res = await attempt();
+  }
+  if (!res.ok) throw await errorOf(res);
+  return res.blob();
 }

@@ -10,9 +10,16 @@ import * as editorView from "./views/editor.js";
 import * as reviewView from "./views/review.js";
 import * as historyView from "./views/history.js";
 import * as settingsView from "./views/settings.js";
+import * as libraryView from "./views/library.js";
+import * as lectureView from "./views/lecture.js";
+import * as searchView from "./views/search.js";
+import { closeSocket } from "./ws.js";
 
 const ROUTES = [
   { pattern: /^\/login$/, view: loginView, nav: null, public: true },
+  { pattern: /^\/library$/, view: libraryView, nav: "library" },
+  { pattern: /^\/lecture\/([^/]+)$/, view: lectureView, nav: "library" },
+  { pattern: /^\/search$/, view: searchView, nav: "search" },
   { pattern: /^\/decks$/, view: decksView, nav: "decks" },
   { pattern: /^\/deck\/([^/]+)$/, view: deckView, nav: "decks" },
   { pattern: /^\/edit\/([^/]+)$/, view: editorView, nav: "decks", mode: "edit" },
@@ -23,9 +30,11 @@ const ROUTES = [
 ];
 
 const NAV_ITEMS = [
+  ["library", "#/library", "Library"],
   ["decks", "#/decks", "Decks"],
   ["review", "#/review", "Review"],
   ["history", "#/history", "History"],
+  ["search", "#/search", "Search"],
   ["settings", "#/settings", "Settings"],
 ];
 
@@ -76,6 +85,10 @@ function renderNav(active = null) {
             html`<a href="${href}" data-testid="nav-${key}" ${key === activeKey ? html`aria-current="page"` : ""}>${label}</a>`,
         )}
       </nav>
+      <form class="topbar-search" role="search" data-testid="topbar-search">
+        <input type="search" name="q" placeholder="Search lectures" aria-label="Search lectures" autocomplete="off"
+          data-testid="topbar-search-input">
+      </form>
       <div class="topbar-user">
         <span class="user-name" data-testid="user-name" title="${state.user.email}">${name}</span>
         <button type="button" class="btn btn-ghost btn-small" data-testid="logout">Log out</button>
@@ -83,6 +96,19 @@ function renderNav(active = null) {
     </div>`,
   );
   $("[data-testid=logout]", header).addEventListener("click", logout);
+  // On a phone the nav scrolls sideways: keep the current item in sight.
+  const current = $(".mainnav [aria-current=page]", header);
+  const nav = $(".mainnav", header);
+  if (current && nav.scrollWidth > nav.clientWidth) nav.scrollLeft = current.offsetLeft - nav.offsetLeft - 8;
+  const search = $("[data-testid=topbar-search]", header);
+  search.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const q = search.q.value.trim();
+    if (!q) return;
+    search.q.value = "";
+    search.q.blur();
+    navigate(`#/search?${new URLSearchParams({ q })}`);
+  });
 }
 
 async function logout() {
@@ -93,6 +119,7 @@ async function logout() {
   } catch (error) {
     showError(error);
   }
+  closeSocket();
   tokens.clear();
   setUser(null);
   navigate("#/login");
@@ -162,6 +189,7 @@ async function route() {
 }
 
 setAuthLostHandler((error) => {
+  closeSocket();
   const wasSignedIn = Boolean(state.user);
   setUser(null);
   if (parseHash().path !== "/login") {
