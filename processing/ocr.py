@@ -19,6 +19,9 @@ from processing.extract.pdf import render_page
 DEFAULT_DPI = 300
 LANGUAGE_SEPARATORS = re.compile(r"[+,\s]+")
 LANGUAGE_NAME = re.compile(r"^[A-Za-z_]+$")
+ALPHANUMERIC = re.compile(r"[^\W_]")
+NOISE_CONFIDENCE = 60
+SPECK = re.compile(r"[|¦~_]+")  # what a scratch or a smudge becomes, however sure Tesseract is
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,10 +193,13 @@ def _result_from_data(data: Mapping[str, list]) -> OcrResult:
         word = str(word).strip()
         if not word or data["level"][index] != 5:
             continue
+        confidence = float(data["conf"][index])
+        if not ALPHANUMERIC.search(word) and (confidence < NOISE_CONFIDENCE or SPECK.fullmatch(word)):
+            continue  # specks and smudges read as "|", "~", ":" — not words, and not counted as such
         key = (data["block_num"][index], data["par_num"][index], data["line_num"][index])
         lines.setdefault(key, []).append(word)
-        if float(data["conf"][index]) >= 0:
-            confidences.append(float(data["conf"][index]))
+        if confidence >= 0:
+            confidences.append(confidence)
     text = _join_lines(lines)
     mean = sum(confidences) / len(confidences) if confidences else 0.0
     return OcrResult(text=text, mean_confidence=round(mean, 1))

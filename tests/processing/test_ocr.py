@@ -16,8 +16,10 @@ from processing.ocr import (
     available_languages,
     check_languages,
     ocr_image,
+    ocr_pdf_page,
     ocr_pdf_pages,
 )
+from tests.documents import add_scanned_page, new_pdf, render_text
 
 DPI = 150
 
@@ -102,3 +104,13 @@ def test_tesseract_runs_single_threaded() -> None:
     environment = pytesseract.pytesseract.subprocess_args()["env"]
     echoed = subprocess.run(["sh", "-c", "echo $OMP_THREAD_LIMIT"], env=environment, capture_output=True, text=True)
     assert echoed.stdout.strip() == "1"
+
+
+def test_specks_are_not_read_as_words(tmp_path: Path) -> None:
+    """A noisy, slightly skewed photocopy: the "|", "~", ":" Tesseract makes of its specks are dropped."""
+    lines = ["Glycolysis splits glucose", "into two pyruvate molecules."]
+    pdf = new_pdf()
+    add_scanned_page(pdf, render_text(lines, noise=True, angle=0.5))
+    pdf.output(str(tmp_path / "speckled.pdf"))
+    result = ocr_pdf_page(tmp_path / "speckled.pdf", 1)
+    assert result.text.split() == " ".join(lines).split()
