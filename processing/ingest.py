@@ -293,7 +293,10 @@ class Ingest:
     def _embed(self, ctx: JobContext, texts: list[str]) -> np.ndarray | None:
         """Unit vectors for the chunks; None (keyword search only) if the model cannot be loaded."""
         total = len(texts)
-        ctx.progress(step="embedding", current=0, total=total, message="Preparing meaning search")
+        message = "Preparing meaning search"
+        if not self.embedder.ready:
+            message = "Loading the search model (prepared once on a new install: about a minute)"
+        ctx.progress(step="embedding", current=0, total=total, message=message)
         try:
             self.embedder.load()
         except Exception:
