@@ -6,6 +6,7 @@ import re
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +41,18 @@ class Settings(BaseSettings):
     ocr_langs: str = Field(default="eng", description="Tesseract languages, e.g. 'eng+deu'")
     models_dir: Path | None = Field(default=None, description="where the exported embedding model lives")
     preload_model: bool = Field(default=True, description="load the embedding model in the background at start")
+    # Language model provider: builtin (offline, default) | gemini | openai (any OpenAI-compatible server).
+    llm: Literal["builtin", "gemini", "openai"] = "builtin"
+    gemini_api_key: str = Field(default="", validation_alias=AliasChoices("GEMINI_API_KEY", "LECTERN_GEMINI_API_KEY"))
+    gemini_model: str = Field(
+        default="gemini-2.5-flash", validation_alias=AliasChoices("GEMINI_MODEL", "LECTERN_GEMINI_MODEL")
+    )
+    openai_base_url: str = Field(
+        default="http://127.0.0.1:11434/v1", validation_alias=AliasChoices("OPENAI_BASE_URL", "LECTERN_OPENAI_BASE_URL")
+    )
+    openai_api_key: str = Field(default="", validation_alias=AliasChoices("OPENAI_API_KEY", "LECTERN_OPENAI_API_KEY"))
+    openai_model: str = Field(default="", validation_alias=AliasChoices("OPENAI_MODEL", "LECTERN_OPENAI_MODEL"))
+    llm_timeout_seconds: float = Field(default=120.0, gt=0, le=3600, description="per model request")
 
     @field_validator("ocr_langs")
     @classmethod
@@ -80,6 +93,16 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _provider_is_configured(self) -> Settings:
+        if self.llm == "gemini" and not self.gemini_api_key:
+            raise ValueError("LECTERN_LLM=gemini needs GEMINI_API_KEY")
+        if self.llm == "openai" and not self.openai_model:
+            raise ValueError(
+                "LECTERN_LLM=openai needs OPENAI_MODEL (and OPENAI_BASE_URL unless it is Ollama on this machine)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _absolute_data_dir(self) -> Settings:
         self.data_dir = self.data_dir.expanduser().resolve()
         self.models_dir = (self.models_dir or self.data_dir / "models").expanduser().resolve()
@@ -108,6 +131,13 @@ class Settings(BaseSettings):
         return path.read_text().strip()
 
 
+ENV_NAMES = {
+    "database_url": "LECTERN_DATABASE_URL",
+    **{name: name.upper() for name in ("gemini_api_key", "gemini_model", "openai_base_url", "openai_api_key")},
+    "openai_model": "OPENAI_MODEL",
+}
+
+
 class SettingsError(SystemExit):
     """Raised instead of pydantic's traceback: names each wrong variable the way it is set."""
 
@@ -119,7 +149,7 @@ def load_settings() -> Settings:
         lines = []
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else ""
-            variable = "LECTERN_DATABASE_URL" if field == "database_url" else f"LECTERN_{field.upper()}"
+            variable = ENV_NAMES.get(field, f"LECTERN_{field.upper()}")
             message = str(error["msg"]).removeprefix("Value error, ")
             lines.append(message if message.startswith("LECTERN_") else f"{variable}: {message}")
         raise SettingsError("Lectern cannot start because of its settings:\n  " + "\n  ".join(lines)) from None
