@@ -23,7 +23,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from config import Settings, load_settings
 from db import Database
 from logs import setup_logging
-from processing import lectures, ocr
+from processing import drafts, lectures, llm, ocr
+from processing.cardgen.job import CardGeneration
 from processing.embeddings import Embedder
 from processing.errors import DomainError
 from processing.hub import Hub
@@ -34,6 +35,7 @@ from processing.search import VectorIndex
 from processing.security import TokenService
 from processing.storage import Storage
 from routers import admin, auth, decks, jobs, notes, review, users, ws
+from routers import drafts as draft_routes
 from routers import lectures as lecture_routes
 from routers import search as search_routes
 from routers.deps import DatabaseDep
@@ -90,6 +92,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
         )
         runner.register(lectures.INGEST, ingest, doing="reading the lecture")
+        generation = CardGeneration(
+            database=database, embedder=embedder, provider=lambda: llm.provider_from_settings(app.state.settings)
+        )
+        runner.register(drafts.CARDGEN, generation, doing="writing cards")
         runner.resume_interrupted()
         reconcile_lectures(database)
         if not (NODE_MODULES / "katex").is_dir():
@@ -105,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersAndLogging)
     _install_error_handlers(app)
     # Routes are matched in order: the review routes (most requests by far) come first.
-    for module in (review, auth, users, admin, decks, notes, lecture_routes, search_routes, jobs, ws):
+    for module in (review, auth, users, admin, decks, notes, lecture_routes, search_routes, draft_routes, jobs, ws):
         app.include_router(module.router)
 
     @app.get("/api/health", tags=["health"])

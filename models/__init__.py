@@ -1,6 +1,7 @@
 """SQLModel tables and their API schemas; importing this registers every table."""
 
 from models.deck import Deck
+from models.draft import CardDraft
 from models.job import Job
 from models.lecture import Course, Lecture, LectureChunk, LecturePage
 from models.note import Card, Note
@@ -10,6 +11,7 @@ from models.user import AppSetting, RefreshToken, User
 __all__ = [
     "AppSetting",
     "Card",
+    "CardDraft",
     "CardState",
     "Course",
     "Deck",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -56,6 +57,10 @@ class Note(SQLModel, table=True):
     tags: str = " "
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Where a generated card came from: a lecture page and the verified quote that supports it.
+    source_lecture_id: int | None = Field(default=None, foreign_key="lecture.id", ondelete="SET NULL")
+    source_page: int | None = None
+    source_quote: str | None = None
 
     @property
     def tag_list(self) -> list[str]:
@@ -92,6 +97,13 @@ class NoteUpdate(SQLModel):
     _tags = field_validator("tags")(lambda cls, v: None if v is None else normalize_tags(v))
 
 
+@dataclass(frozen=True, slots=True)
+class NoteSource:
+    lecture_id: int
+    page: int
+    quote: str
+
+
 class NotePreview(NoteFields):
     pass
 
@@ -114,6 +126,9 @@ class NotePublic(SQLModel):
     created_at: datetime
     updated_at: datetime
     cards: list[CardBrief]
+    source_lecture_id: int | None = None
+    source_page: int | None = None
+    source_quote: str | None = None
 
 
 class NotePage(SQLModel):

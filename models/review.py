@@ -81,6 +81,8 @@ class ReviewCard(SQLModel):
     tags: list[str]
     state: str
     intervals: dict[str, Interval]
+    source_lecture_id: int | None = None  # a card made from a lecture: the page it cites
+    source_page: int | None = None
 
 
 class QueueCounts(SQLModel):

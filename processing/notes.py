@@ -20,6 +20,7 @@ from models.note import (
     NoteKind,
     NotePage,
     NotePublic,
+    NoteSource,
     NoteUpdate,
     PreviewCard,
     PreviewResult,
@@ -62,7 +63,10 @@ def _move_states(session: Session, *, note_ids: list[int], deck_id: int) -> None
     session.exec(update(CardState).where(CardState.card_id.in_(cards)).values(deck_id=deck_id))
 
 
-def create_note(session: Session, *, user: User, note_in: NoteCreate) -> NotePublic:
+def create_note(
+    session: Session, *, user: User, note_in: NoteCreate, source: NoteSource | None = None, commit: bool = True
+) -> NotePublic:
+    """`source`: the lecture page a generated card cites (its quote already verified)."""
     get_owned_deck(session, user=user, deck_id=note_in.deck_id)
     rendered = render_cards(kind=note_in.kind, front=note_in.front, back=note_in.back)
     note = Note(
@@ -73,10 +77,13 @@ def create_note(session: Session, *, user: User, note_in: NoteCreate) -> NotePub
         back=note_in.back,
         tags=_tags_column(note_in.tags),
     )
+    if source is not None:
+        note.source_lecture_id, note.source_page, note.source_quote = source.lecture_id, source.page, source.quote
     session.add(note)
     session.flush()
     _add_cards(session, user=user, note=note, rendered=rendered)
-    session.commit()
+    if commit:
+        session.commit()
     return note_public(session, user=user, notes=[note])[0]
 
 
@@ -144,6 +151,9 @@ def note_public(session: Session, *, user: User, notes: list[Note]) -> list[Note
             created_at=n.created_at,
             updated_at=n.updated_at,
             cards=by_note[n.id],
+            source_lecture_id=n.source_lecture_id,
+            source_page=n.source_page,
+            source_quote=n.source_quote,
         )
         for n in notes
     ]

@@ -129,7 +129,8 @@ _NEW_TODAY = (
 )
 _CARD_FOR_REVIEW = (
     "SELECT card.id, card.note_id, card.ord, card.front_html, card.back_html, card.answer, note.kind, note.deck_id,"
-    " note.tags, deck.name AS deck_name FROM card JOIN note ON note.id = card.note_id"
+    " note.tags, note.source_lecture_id, note.source_page, deck.name AS deck_name FROM card"
+    " JOIN note ON note.id = card.note_id"
     " JOIN deck ON deck.id = note.deck_id WHERE card.id = :card_id"
 )
 _STATE_ROW = f"SELECT {_STATE_COLUMNS} FROM card_state WHERE user_id = :user_id AND card_id = :card_id"
@@ -247,6 +248,8 @@ def _review_card(sql: RawSQL, *, user: User | Learner, state: dict, now: datetim
         tags=row["tags"].split(),
         state=STATE_NAMES[state["state"]],
         intervals=preview_intervals(scheduler_for(user, fuzz=False), state, now),
+        source_lecture_id=row["source_lecture_id"],
+        source_page=row["source_page"],
     )
 
 

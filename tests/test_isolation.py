@@ -59,8 +59,18 @@ def _alice_world(client: TestClient, alice: dict) -> dict:
     reviewed = basic["cards"][0]["id"]
     assert client.post(f"/api/review/{reviewed}", json={"rating": 3}, headers=alice).status_code == 200
     course = make_course(client, alice, "Alice course")
-    lecture = ingest(client, alice, course, "alice.md", f"# Secret\n\nThe {SECRET} lecture text.".encode())
+    text = f"# Secret\n\nPhotosynthesis is the process by which plants store light energy. The {SECRET} lecture text."
+    lecture = ingest(client, alice, course, "alice.md", text.encode())
+    generated = client.post(f"/api/lectures/{lecture['id']}/cards", json={"deck_id": deck_id}, headers=alice).json()
+    deadline = time.monotonic() + 60
+    while sql(client, "SELECT status FROM job WHERE id = ?", generated["id"]) != [("succeeded",)]:
+        assert time.monotonic() < deadline, "the card generation did not finish"
+        time.sleep(0.02)
+    drafts = [d["id"] for d in client.get("/api/drafts", headers=alice).json()]
+    assert drafts
     return {
+        "drafts": drafts,
+        "cardgen_job": generated["id"],
         "course": course,
         "lecture": lecture["id"],
         "deck": deck_id,
@@ -75,6 +85,7 @@ def _alice_view(client: TestClient, alice: dict, world: dict) -> dict[str, bytes
     """Everything alice can read, as raw bytes."""
     paths = ["/api/decks", "/api/notes", "/api/tags", "/api/review/log", "/api/review/next", "/api/users/me"]
     paths += ["/api/courses", "/api/lectures", f"/api/search?q={SECRET}", f"/api/lectures/{world['lecture']}/pages/1"]
+    paths += ["/api/drafts"]
     paths += [f"/api/decks/{d}" for d in world["decks"]]
     paths += [f"/api/notes/{n}" for n in world["notes"]]
     paths += [f"/api/notes?q={SECRET}", f"/api/review/next?deck_id={world['deck']}"]
@@ -107,6 +118,7 @@ def _alice_rows(client: TestClient, uid: int) -> dict[str, list]:
             uid,
         ),
         "lecture_chunk": sql(client, "SELECT * FROM lecture_chunk WHERE owner_id = ? ORDER BY id", uid),
+        "card_draft": sql(client, "SELECT * FROM card_draft WHERE owner_id = ? ORDER BY id", uid),
     }
 
 
@@ -191,6 +203,25 @@ def test_bob_cannot_reach_alice_data(client: TestClient, alice: dict, bob: dict)
     found = client.get("/api/search", params={"q": SECRET}, headers=bob)
     assert found.status_code == 200 and SECRET not in str(found.json()["results"])
     assert {hit["lecture_id"] for hit in found.json()["results"]} <= {bob_lecture}
+    cards_path = "/api/lectures/{lecture_id}/cards"
+    assert bob_.attempt("POST", cards_path, json={"deck_id": bobs_deck}, lecture_id=lecture) == {
+        "detail": "Lecture not found"
+    }
+    assert bob_.attempt("POST", cards_path, json={"deck_id": deck}, lecture_id=bob_lecture) == {
+        "detail": "Deck not found"
+    }
+    for params in ({"deck_id": deck}, {"lecture_id": lecture}, {"job_id": world["cardgen_job"]}):
+        bob_.attempt("GET", "/api/drafts", params=params)
+    draft = world["drafts"][0]
+    for method, path, body in (
+        ("PATCH", "/api/drafts/{draft_id}", {"front": "Mine"}),
+        ("POST", "/api/drafts/{draft_id}/accept", None),
+        ("POST", "/api/drafts/{draft_id}/reject", None),
+    ):
+        assert bob_.attempt(method, path, json=body, draft_id=draft) == {"detail": "Draft not found"}
+    for action in ("accepted", "rejected"):
+        bob_.attempt("POST", "/api/drafts/bulk", json={"draft_ids": world["drafts"], "action": action})
+    assert client.get("/api/drafts", headers=bob).json() == []
     # The one id route that is not about decks, notes or cards: admin-only, so bob is refused outright.
     detail = bob_.attempt(
         "PATCH", "/api/admin/users/{user_id}", expect=403, json={"is_disabled": True}, user_id=alice_id
