@@ -179,9 +179,10 @@ def chunk_search_ranked(
 ) -> list[tuple[int, float]]:
     """(chunk id, BM25 score; higher is better) of the owner's chunks matching any of `words`,
     best first; FTS5 over lecture_chunk (migration 0004)."""
+    words = _specific_words(session, words[:20])
     if not words:
         return []
-    match = " OR ".join(f'"{w}"' for w in words[:20])
+    match = " OR ".join(f'"{w}"' for w in words)
     within = ""
     params: dict = {"match": match, "owner": owner_id, "limit": limit}
     if lecture_ids is not None:
@@ -200,6 +201,22 @@ def chunk_search_ranked(
         params,
     ).all()
     return [(chunk_id, -rank) for chunk_id, rank in rows]
+
+
+COMMON_WORD_SHARE = 0.05  # a word in more passages than this ranks nothing and costs a scan of them all
+COMMON_WORD_MIN_CHUNKS = 2000  # below this every word counts (a small library has few repeats)
+
+
+def _specific_words(session: Session, words: list[str]) -> list[str]:
+    """The words worth matching by keyword: in large libraries, those in at most 5 % of the passages
+    (BM25 gives the others almost no weight; the meaning search still sees the whole query)."""
+    if not words:
+        return []
+    total = session.execute(text("SELECT max(rowid) FROM lecture_chunk")).scalar() or 0  # an O(1) upper bound
+    if total < COMMON_WORD_MIN_CHUNKS:
+        return words
+    count = text("SELECT count(*) FROM lecture_chunk_fts WHERE lecture_chunk_fts MATCH :match")
+    return [w for w in words if session.execute(count, {"match": f'"{w}"'}).scalar() <= COMMON_WORD_SHARE * total]
 
 
 # --- direct DBAPI access for the review hot path ------------------------------------------------

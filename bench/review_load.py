@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -113,11 +115,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-async def client_loop(port: int, token: str, deck_id: int, stop_at: float, results: dict) -> None:
+async def client_loop(
+    port: int, token: str, deck_id: int, stop_at: float, results: dict, *, interval: float = 0.0
+) -> None:
+    """Reviews one deck until `stop_at`: back to back, or with `interval` > 0 one rating every `interval`
+    seconds on a fixed schedule (a late answer is not made up for by skipping the ratings it delayed)."""
     conn = Connection("127.0.0.1", port, token)
     await conn.open()
     rng = random.Random(deck_id)
     card = None
+    next_at = time.perf_counter() + rng.random() * interval
     try:
         while time.perf_counter() < stop_at:
             if card is None:  # the first card, or after an empty queue: ask for it
@@ -130,6 +137,11 @@ async def client_loop(port: int, token: str, deck_id: int, stop_at: float, resul
                     await asyncio.sleep(0.01)
                     continue
             rating = rng.choices([1, 2, 3, 4], weights=[10, 10, 60, 20])[0]
+            if interval:
+                await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+                next_at += interval
+                if time.perf_counter() >= stop_at:
+                    break
             t0 = time.perf_counter()
             # The answer carries the next card, as in the browser: one round trip per review.
             status, body = await conn.request(
@@ -153,13 +165,69 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000)[int(q * 10) - 1] * 1000 if len(values) > 10 else float("nan")
 
 
-async def run_load(port: int, token: str, deck_ids: list[int], clients: int, seconds: float) -> dict:
+async def run_load(
+    port: int, token: str, deck_ids: list[int], clients: int, seconds: float, *, interval: float = 0.0
+) -> dict:
     results = {"next": [], "rate": [], "errors": 0}
     stop_at = time.perf_counter() + seconds
     await asyncio.gather(
-        *(client_loop(port, token, deck_ids[i % len(deck_ids)], stop_at, results) for i in range(clients))
+        *(
+            client_loop(port, token, deck_ids[i % len(deck_ids)], stop_at, results, interval=interval)
+            for i in range(clients)
+        )
     )
     return results
+
+
+BENCH_MODELS_DIR = Path(tempfile.gettempdir()) / "lectern-bench-models"  # exported once, kept between runs
+
+
+@contextmanager
+def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[tuple[int, subprocess.Popen]]:
+    """`python main.py` on a free loopback port over `data_dir`, once /api/health answers and its start-up work
+    is done; (port, process). The embedding model comes from BENCH_MODELS_DIR: in a fresh data dir the server
+    would spend its first ~10 s of CPU (both cores) exporting the model, in the middle of a measurement."""
+    port = free_port()
+    defaults = {
+        "LECTERN_DATA_DIR": str(data_dir),
+        "LECTERN_LOG_LEVEL": "warning",
+        "LECTERN_MODELS_DIR": str(BENCH_MODELS_DIR),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "main.py", "--port", str(port)], cwd=ROOT, env=os.environ | defaults | (env or {})
+    )
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                if server.poll() is not None:
+                    raise RuntimeError("the server exited during start-up") from None
+                time.sleep(0.1)
+        wait_until_idle(server.pid)
+        yield port, server
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+def wait_until_idle(pid: int, *, timeout: float = 120) -> None:
+    """Until the process uses < 10 % of a core (it loads, or the first time exports, the embedding model
+    in the background after start-up)."""
+    deadline, last = time.monotonic() + timeout, cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = cpu_seconds(pid)
+        if now - last < 0.05:
+            return
+        last = now
+
+
+def login(port: int, email: str = "bench@example.com", password: str = "bench-password") -> str:
+    response = httpx.post(f"http://127.0.0.1:{port}/api/auth/login", json={"email": email, "password": password})
+    response.raise_for_status()
+    return response.json()["access_token"]
 
 
 def main() -> None:
@@ -174,32 +242,15 @@ def main() -> None:
         t0 = time.perf_counter()
         seed(data_dir, cards=args.cards, decks=args.clients)
         print(f"seeded {args.cards} cards in {time.perf_counter() - t0:.1f}s")
-        port = free_port()
-        env = os.environ | {"LECTERN_DATA_DIR": str(data_dir), "LECTERN_LOG_LEVEL": "warning"}
-        server = subprocess.Popen([sys.executable, "main.py", "--port", str(port)], cwd=ROOT, env=env)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            login = httpx.post(
-                f"{base}/api/auth/login", json={"email": "bench@example.com", "password": "bench-password"}
-            )
-            token = login.json()["access_token"]
-            deck_ids = [
-                d["id"] for d in httpx.get(f"{base}/api/decks", headers={"Authorization": f"Bearer {token}"}).json()
-            ]
+        with running_server(data_dir) as (port, server):
+            token = login(port)
+            headers = {"Authorization": f"Bearer {token}"}
+            deck_ids = [d["id"] for d in httpx.get(f"http://127.0.0.1:{port}/api/decks", headers=headers).json()]
             asyncio.run(run_load(port, token, deck_ids, args.clients, 2))  # warm-up
             cpu_before, kernel_before = cpu_seconds(server.pid), cpu_seconds(server.pid, kernel_only=True)
             results = asyncio.run(run_load(port, token, deck_ids, args.clients, args.seconds))
             server_cpu = cpu_seconds(server.pid) - cpu_before
             server_kernel = cpu_seconds(server.pid, kernel_only=True) - kernel_before
-        finally:
-            server.terminate()
-            server.wait(timeout=15)
 
     rate, nxt = results["rate"], results["next"]
     rate_rps = len(rate) / args.seconds

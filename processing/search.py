@@ -39,6 +39,13 @@ STOP_WORDS = frozenset(_STOP_WORDS.split())
 SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "ly", "s")
 
 
+@dataclass(frozen=True, slots=True)
+class _Passage:
+    lecture_id: int
+    page: int
+    text: str
+
+
 @dataclass
 class _OwnerVectors:
     chunk_ids: np.ndarray  # int64 (n,)
@@ -172,12 +179,20 @@ def _hits(
     if not fused:
         return []
     rows = session.exec(
-        select(LectureChunk, Lecture.title, Lecture.course_id, Course.name)
+        select(
+            LectureChunk.id,
+            LectureChunk.lecture_id,
+            LectureChunk.page,
+            LectureChunk.text,
+            Lecture.title,
+            Lecture.course_id,
+            Course.name,
+        )  # fmt: skip
         .join(Lecture, col(Lecture.id) == col(LectureChunk.lecture_id))
         .join(Course, col(Course.id) == col(Lecture.course_id))
         .where(col(LectureChunk.id).in_([c for c, _, _ in fused]), LectureChunk.owner_id == owner_id)
     ).all()
-    by_id = {chunk.id: (chunk, title, course_id, course_name) for chunk, title, course_id, course_name in rows}
+    by_id = {row[0]: (_Passage(*row[1:4]), *row[4:]) for row in rows}
     hits: list[SearchHit] = []
     pages_seen: set[tuple[int, int]] = set()
     for chunk_id, score, matched in fused:
@@ -206,7 +221,10 @@ def _hits(
 
 
 def _fold(text: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFD", text.lower()) if not unicodedata.combining(ch))
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    return "".join(ch for ch in unicodedata.normalize("NFD", lowered) if not unicodedata.combining(ch))
 
 
 def _stem(word: str) -> str:
@@ -219,10 +237,8 @@ def _stem(word: str) -> str:
 def highlight(text: str, words: list[str], *, width: int = SNIPPET_CHARS) -> str:
     """About `width` characters of `text` around its first matching word, HTML-escaped, with the
     words that share a stem with a query word in <mark>."""
-    stems = {_stem(_fold(w)) for w in words if len(w) >= 2}
-    spans = [
-        (m.start(), m.end()) for m in WORD.finditer(text) if any(_fold(m.group()).startswith(stem) for stem in stems)
-    ]
+    stems = tuple({_stem(_fold(w)) for w in words if len(w) >= 2})
+    spans = [(m.start(), m.end()) for m in WORD.finditer(text) if stems and _fold(m.group()).startswith(stems)]
     start = 0
     if spans and spans[0][0] > width // 3:
         start = text.rfind(" ", 0, spans[0][0] - width // 3) + 1

@@ -4,11 +4,14 @@ model; pages, images, chunks and search checked against what went in."""
 from __future__ import annotations
 
 import io
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from db import chunk_search_ranked
 from processing import ocr
 from processing.ingest import Ingest, IngestOptions
 from tests.conftest import ingest, make_course, sql, upload, user_id, wait_for_lecture
@@ -257,3 +260,20 @@ def test_search_refuses_empty_and_huge_queries(client: TestClient, alice: dict) 
     }
     client.app.state.embedder.start_loading_in_background().join(timeout=300)
     assert search(client, alice, "nothing uploaded yet")["semantic"] is True
+
+
+def test_words_in_most_passages_of_a_large_library_do_not_rank(client: TestClient, alice: dict) -> None:
+    lecture = ingest(
+        client, alice, make_course(client, alice), "zygote.md", b"# Zygote\n\nA zygote is a fertilised cell."
+    )
+    uid = user_id(client, alice)
+    with closing(sqlite3.connect(client.app.state.settings.data_dir / "app.db")) as conn, conn:
+        conn.executemany(
+            "INSERT INTO lecture_chunk (owner_id, lecture_id, page, position, text, char_start, char_end) "
+            "VALUES (?, ?, 1, ?, ?, 0, 10)",
+            [(uid, lecture["id"], n, f"cell biology filler passage number {n}") for n in range(2500)],
+        )
+    with client.app.state.db.session() as session:
+        ranked = chunk_search_ranked(session, owner_id=uid, words=["cell", "zygote"], lecture_ids=None, limit=50)
+        assert len(ranked) == 1  # "cell" (in every passage) was left out; "zygote" found its passage
+        assert chunk_search_ranked(session, owner_id=uid, words=["cell"], lecture_ids=None, limit=50) == []
