@@ -13,6 +13,7 @@ import * as settingsView from "./views/settings.js";
 import * as libraryView from "./views/library.js";
 import * as lectureView from "./views/lecture.js";
 import * as searchView from "./views/search.js";
+import * as draftsView from "./views/drafts.js";
 import { closeSocket } from "./ws.js";
 
 const ROUTES = [
@@ -22,6 +23,7 @@ const ROUTES = [
   { pattern: /^\/search$/, view: searchView, nav: "search" },
   { pattern: /^\/decks$/, view: decksView, nav: "decks" },
   { pattern: /^\/deck\/([^/]+)$/, view: deckView, nav: "decks" },
+  { pattern: /^\/drafts$/, view: draftsView, nav: "decks" },
   { pattern: /^\/edit\/([^/]+)$/, view: editorView, nav: "decks", mode: "edit" },
   { pattern: /^\/new\/([^/]+)$/, view: editorView, nav: "decks", mode: "new" },
   { pattern: /^\/review(?:\/([^/]+))?$/, view: reviewView, nav: "review" },

@@ -75,6 +75,14 @@ def test_builtin_generation_makes_cited_drafts(client: TestClient, alice: dict) 
     assert "Photosynthesis" in fronts or "photosynthesis" in fronts
 
 
+def test_making_cards_twice_does_not_double_the_drafts(client: TestClient, alice: dict) -> None:
+    lecture, deck = lecture_with_deck(client, alice)
+    first = generate(client, alice, lecture["id"], deck)
+    second = generate(client, alice, lecture["id"], deck)
+    assert second["result"]["drafts"] == 0 and second["result"]["already_drafted"] == first["result"]["drafts"]
+    assert len(client.get("/api/drafts", params={"deck_id": deck}, headers=alice).json()) == first["result"]["drafts"]
+
+
 def test_accept_with_edits_reject_and_bulk(client: TestClient, alice: dict) -> None:
     lecture, deck = lecture_with_deck(client, alice)
     generate(client, alice, lecture["id"], deck)

@@ -54,6 +54,9 @@ class CardGeneration:
         ctx.progress(step="checking", current=0, total=len(candidates), message="Checking every citation")
         cited = [c for c in candidates if c.page in texts and quote_in_page(c.quote, texts[c.page])]
         counts["dropped_no_quote"] = counts.get("dropped_no_quote", 0) + len(candidates) - len(cited)
+        fresh = self._not_drafted_yet(deck_id, cited)
+        counts["already_drafted"] = len(cited) - len(fresh)
+        cited = fresh
         duplicates = self._duplicates(ctx, deck_id, cited)
         ctx.progress(step="saving", current=0, total=1, message="Saving the drafts")
         self._save(ctx, lecture_id, deck_id, cited, duplicates)
@@ -104,6 +107,18 @@ class CardGeneration:
             )
         except ProviderError as error:
             raise JobError(str(error)) from error
+
+    def _not_drafted_yet(self, deck_id: int, cards: list[CardCandidate]) -> list[CardCandidate]:
+        """Drops cards that are already waiting as drafts for this deck (making cards twice from
+        one lecture must not double the queue)."""
+        with self.db.session() as session:
+            pending = session.exec(
+                select(CardDraft.front, CardDraft.back).where(
+                    CardDraft.deck_id == deck_id, CardDraft.status == DraftStatus.pending
+                )
+            ).all()
+        waiting = {card_text(front, back).lower() for front, back in pending}
+        return [c for c in cards if card_text(c.front, c.back).lower() not in waiting]
 
     def _duplicates(self, ctx: JobContext, deck_id: int, cards: list[CardCandidate]) -> dict[int, tuple[int, float]]:
         """Index of a card → (id of the deck's note it nearly repeats, cosine)."""

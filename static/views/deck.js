@@ -26,7 +26,18 @@ export async function render(root, ctx) {
   const [deck, decks, tags] = await Promise.all([get(`/api/decks/${deckId}`), get("/api/decks"), get("/api/tags")]);
   Object.assign(view, { deck, decks, tags });
   drawSkeleton(view);
+  countDrafts(view);
   await loadNotes(view);
+}
+
+/** Generated cards waiting for this deck: the head links to them ("Drafts (N)"). */
+async function countDrafts(view) {
+  try {
+    view.draftCount = (await get("/api/drafts", { deck_id: view.deckId })).length;
+    if (!view.ctx.signal.aborted) drawHead(view);
+  } catch (error) {
+    if (!view.ctx.signal.aborted) showError(error);
+  }
 }
 
 function currentHash(view) {
@@ -130,6 +141,7 @@ function drawHead(view) {
       <div class="page-actions">
         <a class="btn btn-primary" href="#/new/${deck.id}?return=${back}" data-testid="add-card">Add card</a>
         <a class="btn" href="#/review/${deck.id}" data-testid="deck-study">Study</a>
+        ${view.draftCount ? html`<a class="btn" href="#/drafts?deck=${deck.id}" data-testid="deck-drafts">Drafts (${view.draftCount})</a>` : ""}
         <button type="button" class="btn" data-testid="deck-edit">Edit deck</button>
       </div>`,
   );

@@ -1,6 +1,7 @@
 // Lecture viewer (#/lecture/ID?page=N&q=words): the page image beside its extracted text,
-// page navigation (buttons, ←/→ and j/k, page number, thumbnails) and search within the
-// lecture. A lecture still being read shows its live progress; a failed one says why.
+// page navigation (buttons, ←/→ and j/k, page number, thumbnails), search within the
+// lecture, and "Make cards" (makecards.js). A lecture still being read shows its live
+// progress; a failed one says why.
 
 import { get, post } from "../api.js";
 import { $, html, mount, setTitle, showError, trusted } from "../ui.js";
@@ -17,6 +18,7 @@ import {
   statusOfJob,
 } from "../lectures.js";
 import { pageImages, thumbStrip } from "../pageimages.js";
+import { makeCardsPanel } from "../makecards.js";
 
 export async function render(root, ctx) {
   const lectureId = ctx.params[0];
@@ -39,6 +41,10 @@ function head(view) {
         <h1 data-testid="lecture-heading">${lecture.title}</h1>
         <p class="muted" data-testid="lecture-facts">${lectureFacts(lecture)}</p>
       </div>
+      ${lecture.status === "ready" && lecture.page_count
+        ? html`<div class="page-actions"><button type="button" class="btn btn-primary" data-testid="make-cards">Make cards</button>
+            <a class="btn" href="#/drafts?lecture=${lecture.id}" data-testid="lecture-drafts">Drafts</a></div>`
+        : ""}
     </div>`;
 }
 
@@ -182,6 +188,7 @@ async function drawReader(view) {
           <button type="submit" class="btn btn-small">Search</button>
         </form>
       </div>
+      <section class="panel makecards" data-testid="makecards-panel" aria-label="Make cards" hidden></section>
       <div class="lecture-hits" data-testid="lecture-search-results" hidden></div>
       <div class="reader" data-testid="reader">
         <figure class="page-figure" data-testid="page-figure">
@@ -199,6 +206,8 @@ async function drawReader(view) {
     onPick: (number) => showPage(view, number),
   });
   wireReader(view);
+  const cards = makeCardsPanel($("[data-testid=makecards-panel]", root), { lecture, signal: ctx.signal, currentPage: () => view.page });
+  $("[data-testid=make-cards]", root).addEventListener("click", () => cards.toggle());
   const wanted = Number(ctx.query.get("page")) || pages[0].number;
   await showPage(view, wanted);
 }

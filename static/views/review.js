@@ -1,5 +1,6 @@
 // Review screen (#/review, #/review/<deck_id>): one card at a time, keyboard first.
-// Space/Enter reveals, 1–4 rate, U undoes the last review, E edits the current note.
+// Space/Enter reveals, 1–4 rate, U undoes the last review, E edits the current note,
+// O opens the lecture page a generated card cites.
 
 import { api, get, post } from "../api.js";
 import { $, html, mount, plural, setTitle, showError, toast } from "../ui.js";
@@ -140,6 +141,23 @@ async function undo(session) {
   }
 }
 
+/** The lecture page the card cites; Back returns to this session (resume keeps its count). */
+function sourceHash(card) {
+  return card?.source_lecture_id != null ? `#/lecture/${card.source_lecture_id}?page=${card.source_page ?? 1}` : null;
+}
+
+function openSource(session) {
+  const target = sourceHash(session.card);
+  if (!target || session.busy) return;
+  leaveResumable(session);
+  session.ctx.navigate(target);
+}
+
+function leaveResumable(session) {
+  const here = session.deckId ? `#/review/${session.deckId}` : "#/review";
+  history.replaceState(null, "", `${here}?resume=1`);
+}
+
 function editCurrent(session) {
   if (!session.card || session.busy) return;
   const here = session.deckId ? `#/review/${session.deckId}` : "#/review";
@@ -178,6 +196,9 @@ function onKey(session, event) {
   } else if (key === "e" && session.card) {
     event.preventDefault();
     editCurrent(session);
+  } else if (key === "o" && sourceHash(session.card)) {
+    event.preventDefault();
+    openSource(session);
   }
 }
 
@@ -223,6 +244,10 @@ function cardScreen(session) {
         <span class="card-deck">${card.deck_name}</span>
         <span class="state state-${card.state}">${card.state}</span>
         ${(card.tags ?? []).map((t) => html`<span class="tag">${t}</span>`)}
+        ${sourceHash(card)
+          ? html`<a class="source-link" href="${sourceHash(card)}" data-testid="source-link"
+              title="Open the lecture page this card comes from (O)">Source: p. ${card.source_page ?? 1} <kbd>O</kbd></a>`
+          : ""}
       </header>
       ${showFront ? cardFace(card.front_html, { testid: "card-front", side: "front" }) : ""}
       ${card.kind === "typein" ? typeinBlock(card, revealed, typed) : ""}
@@ -297,6 +322,7 @@ function wireStage(session, stage) {
   }
   $("[data-testid=undo]", stage)?.addEventListener("click", () => undo(session));
   $("[data-testid=edit-current]", stage)?.addEventListener("click", () => editCurrent(session));
+  $("[data-testid=source-link]", stage)?.addEventListener("click", () => leaveResumable(session));
   $("[data-testid=check-again]", stage)?.addEventListener("click", () => loadNext(session));
 }
 

@@ -1,5 +1,5 @@
-// Settings: profile, study options, theme, password, account deletion, and the
-// admin section (registration switch, user list) for administrators.
+// Settings: profile, study options, card writing (which language model, with a connection
+// test), theme, password, account deletion, and the admin section for administrators.
 
 import { del, get, patch, post, put, tokens } from "../api.js";
 import { $, $$, busy, confirmDialog, formatDateTime, html, mount, setTitle, showError, toast } from "../ui.js";
@@ -58,6 +58,11 @@ export async function render(root, ctx) {
           <div class="form-actions"><button class="btn btn-primary" data-testid="study-save">Save study settings</button></div>
         </form>
 
+        <section class="panel llm-panel" data-testid="llm-section" aria-labelledby="llm-title">
+          <h2 id="llm-title">Card writing</h2>
+          <div data-testid="llm-body"><p class="loading">Loading…</p></div>
+        </section>
+
         <section class="panel" aria-labelledby="appearance-title">
           <h2 id="appearance-title">Appearance</h2>
           <fieldset class="plain-fieldset">
@@ -104,7 +109,9 @@ export async function render(root, ctx) {
   wireTheme(root);
   wirePassword(root);
   wireDeleteAccount(root, ctx);
+  const llm = drawProvider(root);
   if (user.is_admin) await drawAdmin(root, user);
+  await llm;
 }
 
 function onSubmit(form, buttonTestId, action) {
@@ -150,6 +157,69 @@ function wireStudy(root, ctx, browserZone) {
     $("[data-testid=timezone-prefilled]", form)?.remove();
     toast("Study settings saved", "success");
   });
+}
+
+const PROVIDERS = {
+  builtin: "Built-in (offline)",
+  gemini: "Google Gemini",
+  openai: "OpenAI-compatible server",
+};
+
+/** The provider that writes cards is set by the server's environment; this shows which and tests it. */
+async function drawProvider(root) {
+  const body = $("[data-testid=llm-body]", root);
+  let info;
+  try {
+    info = await get("/api/llm");
+  } catch (error) {
+    showError(error);
+    mount(body, html`<p class="form-error" role="alert">${error.message}</p>`);
+    return;
+  }
+  mount(
+    body,
+    html`<dl class="llm-facts">
+        <dt>Provider</dt><dd data-testid="llm-provider" data-provider="${info.provider}">${PROVIDERS[info.provider] ?? info.provider}</dd>
+        ${info.model ? html`<dt>Model</dt><dd data-testid="llm-model"><code>${info.model}</code></dd>` : ""}
+        ${info.base_url ? html`<dt>Server</dt><dd data-testid="llm-base-url"><code>${info.base_url}</code></dd>` : ""}
+      </dl>
+      ${info.provider === "builtin"
+        ? html`<p class="hint">The built-in generator works offline: definitions, key terms as cloze cards and slide titles with their bullets.</p>`
+        : ""}
+      <div class="form-actions">
+        <button type="button" class="btn" data-testid="llm-test">Test connection</button>
+        <span class="llm-result" role="status" data-testid="llm-test-result" hidden></span>
+      </div>
+      <details class="llm-howto">
+        <summary>How to change it</summary>
+        <p>The server administrator sets these environment variables and restarts Lectern:</p>
+        <ul>
+          <li><code>LECTERN_LLM</code> = <code>builtin</code> (default), <code>gemini</code> or <code>openai</code></li>
+          <li>Gemini: <code>GEMINI_API_KEY</code>, <code>GEMINI_MODEL</code></li>
+          <li>OpenAI-compatible (OpenAI, Ollama, llama.cpp, vLLM, LM Studio): <code>OPENAI_BASE_URL</code>,
+            <code>OPENAI_API_KEY</code>, <code>OPENAI_MODEL</code></li>
+        </ul>
+      </details>`,
+  );
+  const button = $("[data-testid=llm-test]", body);
+  const result = $("[data-testid=llm-test-result]", body);
+  button.addEventListener("click", () =>
+    busy(button, async () => {
+      result.hidden = false;
+      result.className = "llm-result";
+      result.textContent = "Testing…";
+      try {
+        const check = await post("/api/llm/test");
+        result.className = `llm-result ${check.ok ? "llm-ok" : "llm-error"}`;
+        result.dataset.ok = String(check.ok);
+        result.textContent = `${check.ok ? "✓" : "✗"} ${check.message}`;
+      } catch (error) {
+        result.className = "llm-result llm-error";
+        result.dataset.ok = "false";
+        result.textContent = `✗ ${error.message}`;
+      }
+    }),
+  );
 }
 
 function applyTheme(theme) {
