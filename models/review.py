@@ -128,3 +128,20 @@ class ReviewLogPublic(SQLModel):
     reviewed_at: datetime
     duration_ms: int
     scheduled_seconds: int
+
+
+class FeedbackIn(SQLModel):
+    typed: str = Field(default="", max_length=2000)
+
+
+class FeedbackOut(SQLModel):
+    """The built-in scorer's suggestion; `stream_id` names the written feedback streaming over
+    /ws (feedback.delta … feedback.done | feedback.error) when a language model is configured."""
+
+    suggested_rating: int
+    label: str
+    similarity: float
+    coverage: float
+    missing_terms: list[str]
+    reason: str
+    stream_id: str | None = None

@@ -7,12 +7,12 @@ user is loaded in the same transaction as the work.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import SQLModel
 
-from models.review import NextCard, RatingIn, RatingOut, ReviewLogPublic, UndoOut
-from processing import accounts, srs
-from routers.deps import CurrentUser, DatabaseDep, SessionDep, TokenClaimsDep
+from models.review import FeedbackIn, FeedbackOut, NextCard, RatingIn, RatingOut, ReviewLogPublic, UndoOut
+from processing import accounts, feedback, llm, srs
+from routers.deps import CurrentUser, DatabaseDep, EmbedderDep, SessionDep, SettingsDep, TokenClaimsDep
 
 router = APIRouter(prefix="/api/review", tags=["review"])
 
@@ -62,3 +62,27 @@ def rate(
         out = srs.rate(sql, user=learner, card_id=card_id, rating_in=data)
         out.next = srs.next_card(sql, user=learner, deck_id=deck_id)
     return _json(out)
+
+
+@router.post("/{card_id}/feedback")
+def typein_feedback(
+    card_id: int,
+    data: FeedbackIn,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    embedder: EmbedderDep,
+    settings: SettingsDep,
+) -> FeedbackOut:
+    """Suggests a rating for a typed answer, with a one-line reason (and streamed written
+    feedback over /ws when a language model is configured)."""
+    result = feedback.typein_feedback(
+        session,
+        user_id=user.id,
+        card_id=card_id,
+        typed=data.typed,
+        embedder=embedder,
+        provider=llm.provider_from_settings(settings),
+        publish=request.app.state.hub.publish,
+    )
+    return FeedbackOut(**result.__dict__)

@@ -172,6 +172,8 @@ def test_bob_cannot_reach_alice_data(client: TestClient, alice: dict, bob: dict)
         bob_.attempt("POST", "/api/review/{card_id}", json={"rating": 1}, card_id=rated)
         bob_.attempt("POST", "/api/review/{card_id}", json={"rating": 1}, params={"deck_id": deck}, card_id=rated)
     bob_.attempt("POST", "/api/review/{card_id}", json={"rating": 1}, params={"deck_id": deck}, card_id=bobs_card)
+    feedback = bob_.attempt("POST", "/api/review/{card_id}/feedback", json={"typed": SECRET}, card_id=card)
+    assert feedback == {"detail": "Card not found"}
     for method in ("GET", "POST"):
         path = "/api/jobs/{job_id}" if method == "GET" else "/api/jobs/{job_id}/cancel"
         assert bob_.attempt(method, path, job_id=alice_job) == {"detail": "Job not found"}

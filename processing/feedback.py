@@ -1,0 +1,149 @@
+"""Feedback on a typed answer: the built-in scorer suggests a rating with a one-line reason
+(meaning by embedding similarity, plus coverage of the answer's key terms); with a language
+model configured, written feedback is also streamed to the user's sockets."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import unicodedata
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlmodel import Session, select
+
+from models.note import Card, Note
+from processing.cardgen.words import STOP_WORDS
+from processing.embeddings import Embedder
+from processing.errors import NotFound
+from processing.llm import Provider, ProviderError
+
+log = logging.getLogger("lectern.feedback")
+LABELS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+WORD = re.compile(r"\w+", re.UNICODE)
+TAG = re.compile(r"<[^>]+>")
+GOOD_SCORE = 0.8
+HARD_SCORE = 0.55
+FEEDBACK_SYSTEM = (
+    "You are a patient tutor. A student answered a flashcard. In two or three sentences, say what "
+    "was right, what was missing or wrong, and how to remember it. Do not repeat the question."
+)
+
+
+@dataclass(frozen=True)
+class Feedback:
+    suggested_rating: int
+    label: str
+    similarity: float
+    coverage: float
+    missing_terms: list[str]
+    reason: str
+    stream_id: str | None = None
+
+
+def _fold(text: str) -> str:
+    lowered = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in lowered if not unicodedata.combining(ch))
+
+
+def _terms(text: str) -> list[str]:
+    words = [w for w in WORD.findall(_fold(text)) if w not in STOP_WORDS and (len(w) > 2 or w.isdigit())]
+    return list(dict.fromkeys(words)) or list(dict.fromkeys(WORD.findall(_fold(text))))
+
+
+def _covered(term: str, typed_words: set[str]) -> bool:
+    """A key term counts as given when a typed word shares most of its letters from the start
+    (mitochondrion ~ mitochondria, enzymes ~ enzyme), so inflections and plurals pass."""
+    for word in typed_words:
+        shared = len(os.path.commonprefix([word, term]))
+        if word == term or (shared >= 4 and shared >= 0.75 * min(len(word), len(term))):
+            return True
+    return False
+
+
+def score(typed: str, expected: str, *, similarity: float) -> Feedback:
+    """The suggestion for `typed` against `expected`, given their embedding cosine."""
+    typed_clean, expected_clean = " ".join(typed.split()), " ".join(expected.split())
+    if not typed_clean:
+        return Feedback(1, LABELS[1], 0.0, 0.0, _terms(expected_clean)[:8], "No answer was typed.")
+    if WORD.findall(_fold(typed_clean)) == WORD.findall(_fold(expected_clean)):
+        return Feedback(3, LABELS[3], 1.0, 1.0, [], "Exactly the answer.")
+    terms = _terms(expected_clean)
+    typed_words = set(WORD.findall(_fold(typed_clean)))
+    missing = [t for t in terms if not _covered(t, typed_words)]
+    coverage = 1.0 - len(missing) / len(terms) if terms else 1.0
+    similarity = max(0.0, min(1.0, similarity))
+    combined = 0.5 * similarity + 0.5 * coverage
+    if combined >= GOOD_SCORE and coverage >= 0.75:
+        rating = 3
+        reason = "Same meaning; " + (f"only {missing[0]} is missing." if missing else "every key term is there.")
+    elif combined >= HARD_SCORE:
+        rating = 2
+        reason = (
+            "Close, but incomplete: missing " + ", ".join(missing[:3]) + "." if missing else "Close, in other words."
+        )
+    else:
+        rating = 1
+        reason = "Not the answer" + (": it is about " + ", ".join(missing[:3]) + "." if missing else ".")
+    return Feedback(rating, LABELS[rating], round(similarity, 3), round(coverage, 3), missing[:8], reason)
+
+
+def expected_answer(session: Session, *, user_id: int, card_id: int) -> tuple[str, str]:
+    """(question, expected answer) as plain text, for a card of the user's."""
+    row = session.exec(
+        select(Card.answer, Card.front_html, Card.back_html, Note.owner_id)
+        .join(Note, Note.id == Card.note_id)
+        .where(Card.id == card_id)
+    ).first()
+    if row is None or row[3] != user_id:
+        raise NotFound("Card not found")
+    answer, front_html, back_html, _ = row
+    question = " ".join(TAG.sub(" ", front_html).split())
+    return question, answer if answer else " ".join(TAG.sub(" ", back_html).split())
+
+
+def typein_feedback(
+    session: Session,
+    *,
+    user_id: int,
+    card_id: int,
+    typed: str,
+    embedder: Embedder,
+    provider: Provider | None,
+    publish: Callable[[int, dict[str, Any]], None],
+) -> Feedback:
+    question, expected = expected_answer(session, user_id=user_id, card_id=card_id)
+    similarity = 0.0
+    if typed.strip():
+        vectors = embedder.encode([typed, expected])
+        similarity = float(np.dot(vectors[0], vectors[1]))
+    feedback = score(typed, expected, similarity=similarity)
+    if provider is None or not typed.strip():
+        return feedback
+    stream_id = uuid.uuid4().hex
+    prompt = f"Question: {question}\nExpected answer: {expected}\nStudent's answer: {typed}"
+    threading.Thread(
+        target=_stream, args=(provider, prompt, stream_id, user_id, publish), name="lectern-feedback", daemon=True
+    ).start()
+    return Feedback(**{**feedback.__dict__, "stream_id": stream_id})
+
+
+def _stream(provider: Provider, prompt: str, stream_id: str, user_id: int, publish: Callable) -> None:
+    """Runs in its own thread: deltas go to the user's sockets through the hub as they come."""
+    try:
+        for delta in provider.stream_text(system=FEEDBACK_SYSTEM, prompt=prompt):
+            publish(user_id, {"type": "feedback.delta", "stream_id": stream_id, "text": delta})
+    except ProviderError as error:
+        publish(user_id, {"type": "feedback.error", "stream_id": stream_id, "message": str(error)})
+        return
+    except Exception:
+        log.exception("feedback stream failed")
+        message = "The written feedback stopped because of an error; it has been logged."
+        publish(user_id, {"type": "feedback.error", "stream_id": stream_id, "message": message})
+        return
+    publish(user_id, {"type": "feedback.done", "stream_id": stream_id})
