@@ -2,7 +2,8 @@
 // that subscribes, reconnecting with backoff and re-reading job state after each (re)connect.
 //
 // Subscribers get every server event ({type: "job.progress" | "job.done" | "job.failed" |
-// "job.cancelled", job}, {type: "jobs.snapshot", jobs}) plus {type: "ws.closed", reason}
+// "job.cancelled", job}, {type: "jobs.snapshot", jobs}, {type: "feedback.delta" | "feedback.done" |
+// "feedback.error", stream_id, …}) plus {type: "ws.closed", reason}
 // when the server refused the account for good.
 
 import { onTokensRenewed, renewSession, tokens } from "./api.js";
@@ -127,6 +128,8 @@ function receive(data) {
     emit(event);
   } else if (event.type?.startsWith("job.") && event.job) {
     if (remember(event.job)) emit(event);
+  } else if (event.type?.startsWith("feedback.")) {
+    emit(event); // written feedback on a typed answer, streamed by a language model
   } else if (event.type === "error") {
     console.warn("Lectern live events:", event.message);
   }

@@ -5,6 +5,7 @@
 import { api, get, post } from "../api.js";
 import { $, html, mount, plural, setTitle, showError, toast } from "../ui.js";
 import { cardFace } from "../cards.js";
+import { drawFeedback, feedbackBlock, suggestedRating, typeinFeedback } from "../typein.js";
 
 const RATINGS = [
   [1, "Again"],
@@ -28,6 +29,8 @@ export async function render(root, ctx) {
     shownAt: 0,
     typed: null,
     suggested: null,
+    feedback: typeinFeedback(ctx.signal), // the server's view of a typed answer
+    checked: null, // what it said so far about this card's answer
     progressKey: `lectern.review.reviewed.${deckId ?? "all"}`,
   };
   setTitle("Review");
@@ -72,6 +75,9 @@ function showNext(session, data) {
   session.phase = data.card ? "front" : "done";
   session.typed = null;
   session.suggested = null;
+  session.checked = null;
+  session.feedback.stop();
+  if (data.card?.kind === "typein") session.feedback.listen();
   draw(session);
   session.shownAt = performance.now();
 }
@@ -93,12 +99,30 @@ function showLoadError(session, error) {
 function reveal(session) {
   if (session.phase !== "front" || session.busy) return;
   const { card, root } = session;
-  if (card.kind === "typein") {
+  const typein = card.kind === "typein";
+  if (typein) {
     session.typed = $("[data-testid=typein-input]", root)?.value ?? "";
-    session.suggested = sameAnswer(session.typed, card.answer ?? "") ? 3 : 1;
+    session.suggested = localSuggestion(session);
   }
   session.phase = "back";
   draw(session);
+  if (typein && session.typed.trim()) {
+    session.feedback.check(card.id, session.typed, (feedback) => showFeedback(session, card, feedback));
+  }
+}
+
+/** Before (or without) the server's check: an exact match is Good, nothing typed is Again. */
+function localSuggestion(session, { fallback = false } = {}) {
+  if (sameAnswer(session.typed ?? "", session.card.answer ?? "")) return 3;
+  return fallback || !session.typed?.trim() ? 1 : null;
+}
+
+function showFeedback(session, card, feedback) {
+  if (session.card !== card || session.phase !== "back" || session.ctx.signal.aborted) return;
+  session.checked = feedback;
+  const fallback = feedback.status === "error";
+  markSuggested(session, suggestedRating(feedback) ?? localSuggestion(session, { fallback }));
+  drawFeedback($("[data-testid=feedback-slot]", session.root), feedback);
 }
 
 async function rate(session, rating) {
@@ -250,7 +274,7 @@ function cardScreen(session) {
           : ""}
       </header>
       ${showFront ? cardFace(card.front_html, { testid: "card-front", side: "front" }) : ""}
-      ${card.kind === "typein" ? typeinBlock(card, revealed, typed) : ""}
+      ${card.kind === "typein" ? typeinBlock(card, revealed, typed, session.checked) : ""}
       ${revealed
         ? html`${showFront ? html`<hr class="answer-rule">` : ""}${cardFace(card.back_html, { testid: "card-back", side: "back" })}`
         : ""}
@@ -272,14 +296,30 @@ function cardScreen(session) {
 function rateButton(card, n, name, suggested) {
   const interval = card.intervals?.[String(n)]?.label ?? "";
   return html`<button type="button" class="rate rate-${n} ${suggested ? "suggested" : ""}" data-testid="rate-${n}"
-      data-rating="${n}" aria-label="${name}${interval ? `, next in ${interval}` : ""}${suggested ? " (suggested)" : ""}">
+      data-rating="${n}" aria-label="${rateLabel(card, n, suggested)}">
     <kbd>${n}</kbd>
+    <span class="rate-badge" aria-hidden="true">suggested</span>
     <span class="rate-name">${name}</span>
     <span class="rate-interval" data-testid="interval-${n}">${interval}</span>
   </button>`;
 }
 
-function typeinBlock(card, revealed, typed) {
+function rateLabel(card, n, suggested) {
+  const interval = card.intervals?.[String(n)]?.label ?? "";
+  return `${RATINGS[n - 1][1]}${interval ? `, next in ${interval}` : ""}${suggested ? " (suggested)" : ""}`;
+}
+
+/** Moves the "suggested" mark in place: the buttons keep their focus and disabled state. */
+function markSuggested(session, rating) {
+  session.suggested = rating;
+  for (const button of session.root.querySelectorAll(".rating-grid [data-rating]")) {
+    const n = Number(button.dataset.rating);
+    button.classList.toggle("suggested", n === rating);
+    button.setAttribute("aria-label", rateLabel(session.card, n, n === rating));
+  }
+}
+
+function typeinBlock(card, revealed, typed, checked) {
   if (!revealed) {
     return html`<div class="typein">
       <label class="sr-only" for="typein-input">Your answer</label>
@@ -295,7 +335,8 @@ function typeinBlock(card, revealed, typed) {
       : html`<strong>✗ ${typed?.trim() ? "Not quite" : "No answer typed"}</strong>
           ${typed?.trim() ? html`<span class="typed"><s>${typed}</s></span>` : ""}
           <span class="expected">Expected: <b data-testid="typein-expected">${card.answer ?? ""}</b></span>`}
-  </div>`;
+  </div>
+  <div class="typein-feedback-slot" data-testid="feedback-slot">${feedbackBlock(checked)}</div>`;
 }
 
 function doneScreen(session) {
