@@ -30,7 +30,7 @@ from models.common import utcnow
 from models.job import FINISHED, Job, JobStatus
 from models.lecture import Lecture, LectureChunk, LecturePage, LectureStatus, PageSource
 from processing import ocr
-from processing.chunking import chunk_pages
+from processing.chunking import Chunk, chunk_pages
 from processing.embeddings import Embedder
 from processing.extract import UnsupportedFile, filetypes, images, pdf, pptx, text
 from processing.extract.quality import is_real_text
@@ -208,11 +208,14 @@ class Ingest:
             ctx.progress(step="reading", current=slide.number, total=len(slides), message="Reading the slides")
             parts = [pptx.slide_text(slide), *self._picture_texts(slide)]
             pages.append(PageDraft(slide.number, "\n\n".join(p for p in parts if p.strip()), PageSource.slide))
-        rendered = self._libreoffice_pdf(ctx, path, staged)
-        if rendered is not None and pdf.page_count(rendered) == len(slides):
-            self._images(ctx, staged, pages, lambda number: pdf.render_page(rendered, number, dpi=VIEWER_DPI))
-            rendered.unlink(missing_ok=True)
-            return pages, "libreoffice"
+        work = self.storage.temp_dir(prefix="slides-")  # LibreOffice's output and profile, never the pages
+        try:
+            rendered = self._libreoffice_pdf(ctx, path, work)
+            if rendered is not None and pdf.page_count(rendered) == len(slides):
+                self._images(ctx, staged, pages, lambda number: pdf.render_page(rendered, number, dpi=VIEWER_DPI))
+                return pages, "libreoffice"
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
         self._images(ctx, staged, pages, lambda number: pptx.render_slide_text_image(slides[number - 1]))
         return pages, "slide-text"
 
@@ -229,24 +232,25 @@ class Ingest:
             if result.mean_confidence >= 50 and is_real_text(result.text):
                 yield result.text
 
-    def _libreoffice_pdf(self, ctx: JobContext, path: Path, staged: Path) -> Path | None:
-        """The slides as LibreOffice draws them (converted to PDF), or None without LibreOffice."""
+    def _libreoffice_pdf(self, ctx: JobContext, path: Path, work: Path) -> Path | None:
+        """The slides as LibreOffice draws them (converted to PDF in `work`), or None without LibreOffice."""
         soffice = self.options.libreoffice
         if soffice is None:
             return None
         ctx.progress(step="images", current=0, total=0, message="Drawing the slides (LibreOffice)")
-        out = staged / "slides"
-        profile = staged / "lo-profile"
-        command = [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf"]
+        out = work / "pdf"
+        command = [soffice, f"-env:UserInstallation=file://{work / 'profile'}", "--headless", "--convert-to", "pdf"]
         try:
-            command += ["--outdir", str(out), str(path)]
-            subprocess.run(command, check=True, capture_output=True, timeout=LIBREOFFICE_TIMEOUT)
+            subprocess.run(
+                [*command, "--outdir", str(out), str(path)],
+                check=True,
+                capture_output=True,
+                timeout=LIBREOFFICE_TIMEOUT,
+            )
         except (subprocess.SubprocessError, OSError) as error:
             log.warning("LibreOffice could not convert the slides; using text renderings", extra={"error": str(error)})
             return None
-        converted = next(iter(out.glob("*.pdf")), None)
-        shutil.rmtree(profile, ignore_errors=True)
-        return converted
+        return next(iter(out.glob("*.pdf")), None)
 
     def _read_images(self, ctx: JobContext, path: Path, staged: Path) -> list[PageDraft]:
         ctx.progress(step="reading", current=0, total=0, message="Opening the image")
@@ -309,7 +313,15 @@ class Ingest:
             ctx.progress(step="embedding", current=done, total=total, message="Preparing meaning search")
         return vectors
 
-    def _save(self, ctx, lecture: Lecture, pages: list[PageDraft], chunks, vectors, staged: Path) -> None:
+    def _save(
+        self,
+        ctx: JobContext,
+        lecture: Lecture,
+        pages: list[PageDraft],
+        chunks: list[Chunk],
+        vectors: np.ndarray | None,
+        staged: Path,
+    ) -> None:
         page_rows = [
             dict(
                 lecture_id=lecture.id,
@@ -351,8 +363,6 @@ class Ingest:
             current.status, current.error, current.updated_at = LectureStatus.ready, None, utcnow()
             current.page_count = len(pages)
             current.ocr_page_count = sum(p.source == PageSource.ocr for p in pages)
-            for leftover in staged.glob("slides"):
-                shutil.rmtree(leftover, ignore_errors=True)
             self.storage.replace_pages(lecture.id, staged)
             staged.mkdir()  # the caller removes its (now empty) staging directory
         self.options.on_chunks_changed(lecture.owner_id)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
 from db import Database
 from models.common import utcnow
@@ -270,7 +270,3 @@ def page_image_path(
     if not path.is_file():
         raise NotFound(f"Page {number} has no image")
     return path
-
-
-def delete_pages(session: Session, *, lecture_id: int) -> None:
-    session.exec(delete(LecturePage).where(col(LecturePage.lecture_id) == lecture_id))

@@ -17,8 +17,6 @@ import tempfile
 import time
 from pathlib import Path
 
-STALE_TMP_SECONDS = 24 * 3600
-
 
 class Storage:
     def __init__(self, data_dir: Path) -> None:
@@ -69,15 +67,13 @@ class Storage:
         for directory in (self.root / "uploads" / str(lecture_id), self.pages_dir(lecture_id)):
             shutil.rmtree(directory, ignore_errors=True)
 
-    def sweep_tmp(self, *, older_than: float = 0.0) -> int:
-        """Removes leftovers of interrupted uploads and ingests; returns how many."""
-        removed = 0
-        cutoff = time.time() - older_than
-        for entry in self.tmp.iterdir():
-            if entry.stat().st_mtime <= cutoff:
-                if entry.is_dir():
-                    shutil.rmtree(entry, ignore_errors=True)
-                else:
-                    entry.unlink(missing_ok=True)
-                removed += 1
-        return removed
+    def sweep_tmp(self) -> int:
+        """At start-up (nothing is being written yet): removes what interrupted uploads and ingests
+        left behind; returns how many."""
+        entries = list(self.tmp.iterdir())
+        for entry in entries:
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        return len(entries)

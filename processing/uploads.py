@@ -116,25 +116,23 @@ class _Receiver:
         return data
 
 
-async def receive_upload(
-    chunks: AsyncIterator[bytes],
-    *,
-    content_type: str,
-    content_length: int | None,
-    temp: Path,
-    max_bytes: int,
-) -> ReceivedFile:
-    """Streams the body's part named "file" into `temp`. Raises BadRequest (not multipart, no
-    file, empty file) or TooLarge; on any error `temp` is removed."""
+def check_upload_headers(*, content_type: str, content_length: int | None, max_bytes: int) -> bytes:
+    """Refuses what the headers already show (not multipart, declared too large) before any byte
+    is read or stored; returns the multipart boundary."""
     mime, options = parse_options_header(content_type or "")
     boundary = options.get(b"boundary")
     if mime != b"multipart/form-data" or not boundary:
-        temp.unlink(missing_ok=True)
         raise BadRequest(f"Send the file as multipart/form-data, in a part named {FILE_FIELD!r}")
     if content_length is not None and content_length > max_bytes + MULTIPART_OVERHEAD:
-        temp.unlink(missing_ok=True)
         raise TooLarge(too_large_message(max_bytes))
-    receiver = _Receiver(temp, max_bytes)
+    return boundary
+
+
+async def receive_upload(chunks: AsyncIterator[bytes], *, boundary: bytes, temp: Path, max_bytes: int) -> ReceivedFile:
+    """Streams the body's part named "file" into `temp`. Raises BadRequest (bad multipart, no
+    file, empty file) or TooLarge; on any error `temp` is removed (synchronously: closing and
+    unlinking cost microseconds and must also happen when the request is cancelled)."""
+    receiver = await anyio.to_thread.run_sync(_Receiver, temp, max_bytes)
     try:
         parser = MultipartParser(boundary, receiver.callbacks())
         async for chunk in chunks:

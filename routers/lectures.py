@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from models.job import JobPublic
 from models.lecture import CourseCreate, CoursePublic, LecturePublic, LectureUpdate, PagePublic, PageSummary
 from processing import lectures
-from processing.uploads import receive_upload
+from processing.uploads import check_upload_headers, receive_upload
 from routers.deps import CurrentUser, DatabaseDep, JobRunnerDep, SessionDep, SettingsDep, StorageDep, VectorIndexDep
 
 router = APIRouter(tags=["lectures"])
@@ -90,10 +90,14 @@ async def upload_lecture(
     400 empty/missing file, 404 course, 409 already uploaded, 413 too large or too many pages,
     415 not a PDF, PPTX, image or text file (or damaged/encrypted)."""
     await run_in_threadpool(lectures.check_course, database, owner_id=user.id, course_id=course_id)
-    received = await receive_upload(
-        request.stream(),
+    boundary = check_upload_headers(
         content_type=request.headers.get("content-type", ""),
         content_length=_int_or_none(request.headers.get("content-length")),
+        max_bytes=settings.max_upload_bytes,
+    )
+    received = await receive_upload(
+        request.stream(),
+        boundary=boundary,
         temp=await run_in_threadpool(storage.temp_file, suffix=".upload"),
         max_bytes=settings.max_upload_bytes,
     )

@@ -8,7 +8,7 @@ import time
 from fastapi.testclient import TestClient
 
 from processing.cardgen.citations import quote_in_page
-from tests.conftest import ingest, make_course, make_deck, make_note, sql, upload, wait_for_lecture
+from tests.conftest import ingest, make_course, make_deck, make_note, sql
 from tests.llm_servers import LLMServer, openai_error, openai_json
 
 LECTURE = """# Cell energy
@@ -156,14 +156,14 @@ def test_generation_refuses_unready_lectures_and_bad_ranges(client: TestClient, 
     assert client.post(url, json={"deck_id": make_deck(client, bob, "Bob")}, headers=alice).status_code == 404
     assert client.post(url, json={"deck_id": deck, "target": 0}, headers=alice).status_code == 422
 
-    response = upload(client, alice, lecture["course_id"], "more.md", b"# More\n\nOsmosis is diffusion of water.")
-    busy = response.json()["lecture"]["id"]
-    refused = client.post(f"/api/lectures/{busy}/cards", json={"deck_id": deck}, headers=alice)
-    if refused.status_code == 409:  # it was still being read (the usual case)
-        assert refused.json() == {"detail": "This lecture is still being read; make cards once it is ready"}
-    else:
-        assert refused.status_code == 202  # it finished first: fine too
-    wait_for_lecture(client, alice, busy)
+    for status, detail in (
+        ("processing", "This lecture is still being read; make cards once it is ready"),
+        ("failed", "This lecture could not be read; re-process it first"),
+    ):
+        sql(client, "UPDATE lecture SET status = ? WHERE id = ?", status, lecture["id"])
+        refused = client.post(url, json={"deck_id": deck}, headers=alice)
+        assert (refused.status_code, refused.json()) == (409, {"detail": detail})
+    assert sql(client, "SELECT count(*) FROM job WHERE kind = 'cardgen'") == [(0,)]
 
 
 def test_a_page_range_limits_the_cited_pages(client: TestClient, alice: dict) -> None:

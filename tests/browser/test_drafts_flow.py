@@ -6,7 +6,6 @@ accepted cards come up in review, each with a "Source: p. N" link that opens the
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,11 +13,11 @@ import pytest
 from fpdf import FPDF
 from playwright.sync_api import Page, expect
 
+from tests.browser.test_review_flow import register
 from tests.conftest import free_port, serve
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
 PAGES = [
     [
         "Photosynthesis is the process by which plants convert light energy into chemical energy stored in glucose.",
@@ -53,16 +52,6 @@ def server_with_unreachable_model(
 
 
 # ---- helpers: what a user does --------------------------------------------------------
-
-
-def register(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/")
-    expect(page.get_by_test_id("auth-submit")).to_have_text("Create account")
-    page.get_by_test_id("auth-email").fill(f"student-{uuid.uuid4().hex[:8]}@example.com")
-    page.get_by_test_id("auth-password").fill(PASSWORD)
-    page.get_by_test_id("auth-submit").click()
-    expect(page.get_by_test_id("user-name")).to_be_visible()
-    expect(page.get_by_test_id("new-deck-form")).to_be_visible()
 
 
 def make_pdf(path: Path) -> Path:

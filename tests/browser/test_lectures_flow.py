@@ -6,16 +6,16 @@ a passage with search and land on its page; a file that is not a document gets t
 from __future__ import annotations
 
 import re
-import uuid
 from pathlib import Path
 
 import pytest
 from fpdf import FPDF
 from playwright.sync_api import Page, expect
 
+from tests.browser.test_review_flow import register
+
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
 PAGE_SENTENCES = [
     "Ribosomes translate messenger RNA into chains of amino acids inside the cytoplasm.",
     "Mitochondria synthesise adenosine triphosphate through oxidative phosphorylation.",
@@ -25,17 +25,6 @@ INGEST_TIMEOUT = 40_000  # ms: the first ingest may load the embedding model
 
 
 # ---- helpers: what a user does --------------------------------------------------------
-
-
-def register(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/")
-    expect(page.get_by_test_id("auth-submit")).to_have_text("Create account")
-    page.get_by_test_id("auth-email").fill(f"student-{uuid.uuid4().hex[:8]}@example.com")
-    page.get_by_test_id("auth-password").fill(PASSWORD)
-    page.get_by_test_id("auth-submit").click()
-    expect(page.get_by_test_id("user-name")).to_be_visible()
-    # The app lands on the decks; a click before it got there would race the route change.
-    expect(page.get_by_test_id("new-deck-form")).to_be_visible()
 
 
 def open_library_and_create_course(page: Page, name: str) -> None:
