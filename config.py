@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     gemini_model: str = Field(
         default="gemini-2.5-flash", validation_alias=AliasChoices("GEMINI_MODEL", "LECTERN_GEMINI_MODEL")
     )
+    gemini_base_url: str = Field(
+        default="", validation_alias=AliasChoices("GEMINI_BASE_URL", "LECTERN_GEMINI_BASE_URL")
+    )  # empty: Google's endpoint; set it for a proxy or gateway speaking the same API
     openai_base_url: str = Field(
         default="http://127.0.0.1:11434/v1", validation_alias=AliasChoices("OPENAI_BASE_URL", "LECTERN_OPENAI_BASE_URL")
     )
@@ -133,7 +136,10 @@ class Settings(BaseSettings):
 
 ENV_NAMES = {
     "database_url": "LECTERN_DATABASE_URL",
-    **{name: name.upper() for name in ("gemini_api_key", "gemini_model", "openai_base_url", "openai_api_key")},
+    **{
+        name: name.upper()
+        for name in ("gemini_api_key", "gemini_model", "gemini_base_url", "openai_base_url", "openai_api_key")
+    },
     "openai_model": "OPENAI_MODEL",
 }
 

@@ -25,6 +25,8 @@ from db import Database
 from logs import setup_logging
 from processing import drafts, lectures, llm, ocr
 from processing.cardgen.job import CardGeneration
+from processing.chat import conversations
+from processing.chat.answering import ChatAnswers
 from processing.embeddings import Embedder
 from processing.errors import DomainError
 from processing.hub import Hub
@@ -34,7 +36,7 @@ from processing.ratelimit import LoginLimiter
 from processing.search import VectorIndex
 from processing.security import TokenService
 from processing.storage import Storage
-from routers import admin, auth, decks, jobs, notes, review, users, ws
+from routers import admin, auth, chat, decks, jobs, notes, review, users, ws
 from routers import drafts as draft_routes
 from routers import lectures as lecture_routes
 from routers import search as search_routes
@@ -98,11 +100,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runner.register(drafts.CARDGEN, generation, doing="writing cards")
         runner.resume_interrupted()
         reconcile_lectures(database)
+        with database.transaction() as session:
+            conversations.interrupt_unfinished(session)
+        app.state.chat = ChatAnswers(
+            database=database,
+            index=app.state.vector_index,
+            embedder=embedder,
+            provider=lambda: llm.provider_from_settings(app.state.settings),
+            publish=app.state.hub.publish,
+        )
         if not (NODE_MODULES / "katex").is_dir():
             log.warning("node_modules/katex is missing: math will not render (run `make setup`)")
         log.info("lectern started", extra={"data_dir": str(settings.data_dir), "version": VERSION})
         yield
         # Running jobs stop at their next progress report and go back to the queue.
+        await anyio.to_thread.run_sync(app.state.chat.shutdown)
         await anyio.to_thread.run_sync(partial(app.state.jobs.shutdown, timeout=10.0))
         database.dispose()
         log.info("lectern stopped")
@@ -111,7 +123,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersAndLogging)
     _install_error_handlers(app)
     # Routes are matched in order: the review routes (most requests by far) come first.
-    for module in (review, auth, users, admin, decks, notes, lecture_routes, search_routes, draft_routes, jobs, ws):
+    for module in (
+        review,
+        auth,
+        users,
+        admin,
+        decks,
+        notes,
+        lecture_routes,
+        search_routes,
+        draft_routes,
+        chat,
+        jobs,
+        ws,
+    ):
         app.include_router(module.router)
 
     @app.get("/api/health", tags=["health"])

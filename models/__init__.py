@@ -1,5 +1,6 @@
 """SQLModel tables and their API schemas; importing this registers every table."""
 
+from models.chat import ChatCitation, ChatMessage, Conversation
 from models.deck import Deck
 from models.draft import CardDraft
 from models.job import Job
@@ -11,6 +12,9 @@ from models.user import AppSetting, RefreshToken, User
 __all__ = [
     "AppSetting",
     "Card",
+    "ChatCitation",
+    "ChatMessage",
+    "Conversation",
     "CardDraft",
     "CardState",
     "Course",

@@ -43,6 +43,35 @@ def start_generation(
     return job
 
 
+def start_generation_for_pages(
+    session: Session, *, runner: JobRunner, user: User, pages: dict[int, list[int]], deck_id: int, target: int
+) -> list[Job]:
+    """One job per lecture over the given pages only ({lecture id: page numbers}), all queued in one
+    transaction; lectures that are gone or not ready are left out (409 if that leaves none)."""
+    get_owned_deck(session, user=user, deck_id=deck_id)
+    ready = session.exec(
+        select(Lecture).where(
+            col(Lecture.id).in_(list(pages)), Lecture.owner_id == user.id, Lecture.status == LectureStatus.ready
+        )
+    ).all()
+    if not ready:
+        raise Conflict("The lectures this answer cites are gone or being read again; no cards can be made from it")
+    jobs = []
+    for lecture in sorted(ready, key=lambda lecture: lecture.id):
+        numbers = sorted({n for n in pages[lecture.id] if 1 <= n <= lecture.page_count})
+        if not numbers:
+            continue
+        params = {"lecture_id": lecture.id, "deck_id": deck_id, "target": target, "pages": numbers}
+        params |= {"first_page": numbers[0], "last_page": numbers[-1]}
+        jobs.append(runner.enqueue(session, owner_id=user.id, kind=CARDGEN, params=params))
+    if not jobs:
+        raise Conflict("The pages this answer cites are no longer in their lectures")
+    session.commit()
+    for job in jobs:
+        runner.dispatch(job)
+    return jobs
+
+
 def _owned_draft(session: Session, *, user: User, draft_id: int) -> CardDraft:
     draft = session.get(CardDraft, draft_id)
     if draft is None or draft.owner_id != user.id:

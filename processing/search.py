@@ -108,6 +108,13 @@ class VectorIndex:
         top = top[np.argsort(-scores[top])]
         return [(int(owned.chunk_ids[i]), float(scores[i])) for i in top if scores[i] >= min_score]
 
+    def similarities(self, owner_id: int, query: np.ndarray, chunk_ids: list[int]) -> dict[int, float]:
+        """The cosine of `query` to each of the given chunks that has a vector."""
+        owned = self.vectors(owner_id)
+        rows = np.flatnonzero(np.isin(owned.chunk_ids, chunk_ids))
+        scores = owned.matrix[rows] @ query.astype(np.float32)
+        return {int(owned.chunk_ids[r]): float(s) for r, s in zip(rows, scores, strict=True)}
+
 
 def query_words(query: str) -> list[str]:
     """The words to match by keyword: stop words dropped unless nothing else is left."""
@@ -132,7 +139,7 @@ def search(
         raise BadRequest("Type something to search for")
     if len(query) > MAX_QUERY_CHARS:
         raise BadRequest(f"A search can be at most {MAX_QUERY_CHARS} characters long")
-    lecture_ids = _scope(session, owner_id=owner_id, course_id=course_id, lecture_id=lecture_id)
+    lecture_ids = scope_lecture_ids(session, owner_id=owner_id, course_id=course_id, lecture_id=lecture_id)
     words = query_words(query)
     keyword = chunk_search_ranked(session, owner_id=owner_id, words=words, lecture_ids=lecture_ids, limit=CANDIDATES)
     semantic_ready = embedder.ready
@@ -142,12 +149,14 @@ def search(
         semantic = index.nearest(owner_id, vector, lecture_ids=lecture_ids, limit=CANDIDATES, min_score=MIN_COSINE)
     else:
         embedder.start_loading_in_background()  # ready for the next search
-    fused = _fuse(keyword, semantic)
+    fused = fuse(keyword, semantic)
     hits = _hits(session, owner_id=owner_id, fused=fused, words=words, limit=limit)
     return SearchResults(query=query, semantic=semantic_ready, results=hits)
 
 
-def _scope(session: Session, *, owner_id: int, course_id: int | None, lecture_id: int | None) -> list[int] | None:
+def scope_lecture_ids(
+    session: Session, *, owner_id: int, course_id: int | None, lecture_id: int | None
+) -> list[int] | None:
     """The lecture ids to search in (None: all of the owner's); 404 for someone else's."""
     if lecture_id is not None:
         lecture = get_owned_lecture(session, owner_id=owner_id, lecture_id=lecture_id)
@@ -160,9 +169,10 @@ def _scope(session: Session, *, owner_id: int, course_id: int | None, lecture_id
     return None
 
 
-def _fuse(*rankings: list[tuple[int, float]]) -> list[tuple[int, float, list[str]]]:
+def fuse(
+    *rankings: list[tuple[int, float]], names: tuple[str, ...] = ("keyword", "semantic")
+) -> list[tuple[int, float, list[str]]]:
     """Reciprocal rank fusion: each ranking adds 1 / (60 + rank); which rankings found it is kept."""
-    names = ("keyword", "semantic")
     scores: dict[int, float] = {}
     found: dict[int, list[str]] = {}
     for name, ranking in zip(names, rankings, strict=True):

@@ -15,6 +15,7 @@ from config import Settings
 from db import Database
 from models.user import User
 from processing import accounts
+from processing.chat.answering import ChatAnswers
 from processing.embeddings import Embedder
 from processing.errors import Forbidden, Unauthorized
 from processing.jobs import JobRunner
@@ -65,6 +66,10 @@ async def get_vector_index(request: Request) -> VectorIndex:
     return request.app.state.vector_index
 
 
+async def get_chat_answers(request: Request) -> ChatAnswers:
+    return request.app.state.chat
+
+
 T = TypeVar("T")
 
 
@@ -83,6 +88,7 @@ JobRunnerDep = Annotated[JobRunner, Depends(get_job_runner)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
 EmbedderDep = Annotated[Embedder, Depends(get_embedder)]
 VectorIndexDep = Annotated[VectorIndex, Depends(get_vector_index)]
+ChatAnswersDep = Annotated[ChatAnswers, Depends(get_chat_answers)]
 bearer = HTTPBearer(auto_error=False, description="The access token from /api/auth/login")
 
 

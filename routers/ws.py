@@ -1,4 +1,5 @@
-"""/ws: the logged-in user's live events (job progress now), one JSON object per text frame.
+"""/ws: the logged-in user's live events (job progress, chat answers, written feedback), one JSON
+object per text frame.
 
 Browsers cannot set headers on a WebSocket, so the first message authenticates:
   client → {"type": "auth", "token": "<access token>"}   within 5 s, else closed with 4401

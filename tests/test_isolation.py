@@ -68,6 +68,14 @@ def _alice_world(client: TestClient, alice: dict) -> dict:
         time.sleep(0.02)
     drafts = [d["id"] for d in client.get("/api/drafts", headers=alice).json()]
     assert drafts
+    conversation = client.post("/api/conversations", json={"scope": "all"}, headers=alice).json()["id"]
+    asked = client.post(
+        f"/api/conversations/{conversation}/messages", json={"question": "photosynthesis?"}, headers=alice
+    )
+    answer = asked.json()["answer"]["id"]
+    while sql(client, "SELECT status FROM chat_message WHERE id = ?", answer) == [("streaming",)]:
+        assert time.monotonic() < deadline, "the answer was not written"
+        time.sleep(0.02)
     return {
         "drafts": drafts,
         "cardgen_job": generated["id"],
@@ -78,6 +86,8 @@ def _alice_world(client: TestClient, alice: dict) -> dict:
         "notes": [basic["id"], cloze["id"]],
         "card": cloze["cards"][0]["id"],
         "reviewed_card": reviewed,
+        "conversation": conversation,
+        "answer": answer,
     }
 
 
@@ -85,7 +95,7 @@ def _alice_view(client: TestClient, alice: dict, world: dict) -> dict[str, bytes
     """Everything alice can read, as raw bytes."""
     paths = ["/api/decks", "/api/notes", "/api/tags", "/api/review/log", "/api/review/next", "/api/users/me"]
     paths += ["/api/courses", "/api/lectures", f"/api/search?q={SECRET}", f"/api/lectures/{world['lecture']}/pages/1"]
-    paths += ["/api/drafts"]
+    paths += ["/api/drafts", "/api/conversations", f"/api/conversations/{world['conversation']}"]
     paths += [f"/api/decks/{d}" for d in world["decks"]]
     paths += [f"/api/notes/{n}" for n in world["notes"]]
     paths += [f"/api/notes?q={SECRET}", f"/api/review/next?deck_id={world['deck']}"]
@@ -119,6 +129,13 @@ def _alice_rows(client: TestClient, uid: int) -> dict[str, list]:
         ),
         "lecture_chunk": sql(client, "SELECT * FROM lecture_chunk WHERE owner_id = ? ORDER BY id", uid),
         "card_draft": sql(client, "SELECT * FROM card_draft WHERE owner_id = ? ORDER BY id", uid),
+        "conversation": sql(client, "SELECT * FROM conversation WHERE owner_id = ? ORDER BY id", uid),
+        "chat_message": sql(
+            client,
+            "SELECT m.* FROM chat_message m JOIN conversation c ON c.id = m.conversation_id WHERE c.owner_id = ?",
+            uid,
+        ),
+        "chat_citation": sql(client, "SELECT * FROM chat_citation ORDER BY id"),
     }
 
 
@@ -224,6 +241,27 @@ def test_bob_cannot_reach_alice_data(client: TestClient, alice: dict, bob: dict)
     for action in ("accepted", "rejected"):
         bob_.attempt("POST", "/api/drafts/bulk", json={"draft_ids": world["drafts"], "action": action})
     assert client.get("/api/drafts", headers=bob).json() == []
+    conversations = "/api/conversations"
+    for body, detail in (
+        ({"scope": "course", "course_id": course}, "Course not found"),
+        ({"scope": "lecture", "lecture_id": lecture}, "Lecture not found"),
+        ({"card_id": card}, "Card not found"),
+    ):
+        assert bob_.attempt("POST", conversations, json=body) == {"detail": detail}
+    talk, answer = world["conversation"], world["answer"]
+    for method, path, body in (
+        ("GET", "/api/conversations/{conversation_id}", None),
+        ("PATCH", "/api/conversations/{conversation_id}", {"title": "Mine"}),
+        ("DELETE", "/api/conversations/{conversation_id}", None),
+        ("POST", "/api/conversations/{conversation_id}/messages", {"question": SECRET}),
+    ):
+        assert bob_.attempt(method, path, json=body, conversation_id=talk) == {"detail": "Conversation not found"}
+    cancel = "/api/conversations/{conversation_id}/messages/{message_id}/cancel"
+    assert bob_.attempt("POST", cancel, conversation_id=talk, message_id=answer) == {"detail": "Conversation not found"}
+    cards = "/api/chat/messages/{message_id}/cards"
+    detail = bob_.attempt("POST", cards, json={"deck_id": bobs_deck}, message_id=answer)
+    assert detail == {"detail": "Message not found"}
+    assert client.get(conversations, headers=bob).json() == []
     # The one id route that is not about decks, notes or cards: admin-only, so bob is refused outright.
     detail = bob_.attempt(
         "PATCH", "/api/admin/users/{user_id}", expect=403, json={"is_disabled": True}, user_id=alice_id

@@ -38,7 +38,8 @@ def card_text(front: str, back: str) -> str:
 
 
 class CardGeneration:
-    """Handler for jobs of kind "cardgen" (params: lecture_id, deck_id, target, first_page, last_page)."""
+    """Handler for jobs of kind "cardgen" (params: lecture_id, deck_id, target, first_page, last_page, and
+    optionally pages: the page numbers to read within that range, e.g. the pages a chat answer cites)."""
 
     def __init__(self, *, database: Database, embedder: Embedder, provider: Callable[[], Provider | None]) -> None:
         self.db, self.embedder, self.provider = database, embedder, provider
@@ -46,7 +47,7 @@ class CardGeneration:
     def __call__(self, ctx: JobContext) -> dict[str, Any]:
         params = ctx.params
         lecture_id, deck_id, target = int(params["lecture_id"]), int(params["deck_id"]), int(params["target"])
-        pages = self._pages(ctx, lecture_id, int(params["first_page"]), int(params["last_page"]))
+        pages = self._pages(ctx, lecture_id, int(params["first_page"]), int(params["last_page"]), params.get("pages"))
         provider = self.provider()
         candidates, counts = self._write(ctx, provider, pages, target)
         counts = {key: int(value) for key, value in counts.items()}
@@ -70,7 +71,9 @@ class CardGeneration:
             **counts,
         }
 
-    def _pages(self, ctx: JobContext, lecture_id: int, first: int, last: int) -> list[PageInput]:
+    def _pages(
+        self, ctx: JobContext, lecture_id: int, first: int, last: int, only: list[int] | None = None
+    ) -> list[PageInput]:
         with self.db.session() as session:
             lecture = session.get(Lecture, lecture_id)
             if lecture is None or lecture.owner_id != ctx.owner_id:
@@ -82,6 +85,8 @@ class CardGeneration:
                 .where(LecturePage.lecture_id == lecture_id, LecturePage.number >= first, LecturePage.number <= last)
                 .order_by(col(LecturePage.number))
             ).all()
+        if only is not None:
+            rows = [row for row in rows if row.number in set(only)]
         if not rows:
             raise JobError(f"Pages {first}–{last} are not in this lecture any more")
         ctx.progress(step="reading", current=len(rows), total=len(rows), message=f"Read {len(rows)} pages")

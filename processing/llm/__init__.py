@@ -61,7 +61,10 @@ def provider_from_settings(settings: Settings) -> Provider | None:
         from processing.llm.gemini import GeminiProvider
 
         return GeminiProvider(
-            api_key=settings.gemini_api_key, model=settings.gemini_model, timeout=settings.llm_timeout_seconds
+            api_key=settings.gemini_api_key,
+            model=settings.gemini_model,
+            timeout=settings.llm_timeout_seconds,
+            base_url=settings.gemini_base_url or None,
         )
     if settings.llm == "openai":
         from processing.llm.openai import OpenAIProvider
@@ -78,7 +81,8 @@ def provider_from_settings(settings: Settings) -> Provider | None:
 def describe(settings: Settings) -> dict:
     """What the settings page shows about the active provider; never a key (nor credentials in a URL)."""
     if settings.llm == "gemini":
-        return {"provider": "gemini", "model": settings.gemini_model, "base_url": GEMINI_BASE_URL}
+        base_url = public_url(settings.gemini_base_url) if settings.gemini_base_url else GEMINI_BASE_URL
+        return {"provider": "gemini", "model": settings.gemini_model, "base_url": base_url}
     if settings.llm == "openai":
         return {"provider": "openai", "model": settings.openai_model, "base_url": public_url(settings.openai_base_url)}
     return {"provider": "builtin", "model": None, "base_url": None}
