@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from processing.chat.retrieval import SUPPORT_COSINE, Passage
+from processing.chat.retrieval import Passage, word_share
 from processing.embeddings import Embedder
 from processing.search import query_words
 
@@ -22,9 +22,9 @@ CLOSE_ENOUGH = 0.08  # an extract scoring this much below the best one is left o
 MAX_QUOTE_CHARS = 420
 SHORT_SENTENCE = 90  # below this, the next sentence is quoted along
 WORD_WEIGHT = 0.15
-# A sentence ends at . ! ? followed by a space and a capital, digit or opening quote/bracket,
-# or at a line break (cheat sheets and slides rarely end lines with a full stop).
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(\[A-Z0-9])|\s*\n\s*")
+# A sentence ends at . ! ? followed by a space and a capital, digit or opening quote/bracket, at a
+# line break, or at a bullet (cheat sheets and slides rarely end their items with a full stop).
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(\[A-Z0-9])|\s*\n\s*|\s*[❒•▪◦●■►]\s*")
 WORD = re.compile(r"\w+", re.UNICODE)
 INTRO = "Here is what your lectures say (extracts, quoted as written):"
 NOTHING_FOUND = (
@@ -61,13 +61,13 @@ def choose_extracts(question: str, passages: list[Passage], *, embedder: Embedde
     query = f"{context}\n{question}" if context.strip() else question
     vectors = embedder.encode([query, *texts])
     cosines = vectors[1:] @ vectors[0]
-    words = set(query_words(question))
+    words = query_words(question)
     extracts, row = [], 0
     for passage in supported:
         best: tuple[float, int] | None = None
         passage_spans = spans[passage.chunk_id]
         for i, (a, b) in enumerate(passage_spans):
-            score = float(cosines[row + i]) + WORD_WEIGHT * _word_share(passage.text[a:b], words)
+            score = float(cosines[row + i]) + WORD_WEIGHT * word_share(passage.text[a:b], words)
             if best is None or score > best[0]:
                 best = (score, i)
         row += len(passage_spans)
@@ -75,13 +75,6 @@ def choose_extracts(question: str, passages: list[Passage], *, embedder: Embedde
         score, i = best
         extracts.append(Extract(passage, _quote(passage.text, passage_spans, i), 0.5 * score + 0.5 * passage.cosine))
     return _pick(extracts)
-
-
-def _word_share(sentence: str, words: set[str]) -> float:
-    if not words:
-        return 0.0
-    present = {w.lower() for w in WORD.findall(sentence)}
-    return sum(any(p.startswith(w[:5]) for p in present) for w in words) / len(words)
 
 
 def _quote(text: str, spans: list[tuple[int, int]], i: int) -> str:
@@ -105,7 +98,7 @@ def _pick(extracts: list[Extract]) -> list[Extract]:
         key = (extract.passage.lecture_id, extract.passage.page)
         if len(chosen) == MAX_EXTRACTS or extract.score < best.score - CLOSE_ENOUGH:
             break
-        if key in pages or extract.passage.cosine < SUPPORT_COSINE:
+        if key in pages or not extract.passage.supports:
             continue
         pages.add(key)
         chosen.append(extract)

@@ -7,6 +7,7 @@ question, the card), so "and what does it produce?" still finds the page the con
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -20,6 +21,9 @@ MAX_PASSAGES = 8  # sent to a model: ~1,600 tokens of context
 MAX_PER_PAGE = 2
 KEYWORD_BONUS = 0.05
 SUPPORT_COSINE = 0.3  # below this no passage is about the question: say so rather than answer
+KEYWORD_SUPPORT_COSINE = 0.2
+KEYWORD_SUPPORT_SHARE = 0.4
+WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +35,15 @@ class Passage:
     text: str
     cosine: float  # to the question (with its context)
     keyword: bool  # matched by words too
+    word_share: float  # of the question's words, the share found in it
 
     @property
     def supports(self) -> bool:
-        return self.cosine >= SUPPORT_COSINE
+        """About the question: close in meaning, or holding most of its words and not far in
+        meaning (an acronym or a formula name the model reads poorly)."""
+        return self.cosine >= SUPPORT_COSINE or (
+            self.word_share >= KEYWORD_SUPPORT_SHARE and self.cosine >= KEYWORD_SUPPORT_COSINE
+        )
 
 
 def processed_lecture_ids(session: Session, *, owner_id: int, lecture_ids: list[int] | None) -> list[int]:
@@ -83,7 +92,16 @@ def retrieve(
     keyword_ids = {chunk_id for chunk_id, _ in keyword}
     order = {chunk_id: rank for rank, chunk_id in enumerate(candidate_ids)}
     passages = [
-        Passage(c.id, c.lecture_id, title, c.page, c.text, round(cosines.get(c.id, 0.0), 4), c.id in keyword_ids)
+        Passage(
+            c.id,
+            c.lecture_id,
+            title,
+            c.page,
+            c.text,
+            round(cosines.get(c.id, 0.0), 4),
+            c.id in keyword_ids,
+            word_share(c.text, words),
+        )
         for c, title in rows
     ]
     # The fused ranks found the candidates; their order is by meaning (a word match counts a little),
@@ -105,6 +123,15 @@ def retrieve(
         if len(chosen) >= limit:
             break
     return chosen
+
+
+def word_share(text: str, words: list[str]) -> float:
+    """The share of `words` (lower case) found in `text`, a word counting when one of the text's
+    words starts with its first five letters (enzyme ~ enzymes, denature ~ denatured)."""
+    if not words:
+        return 0.0
+    present = {w.lower() for w in WORD.findall(text)}
+    return sum(any(p.startswith(w[:5]) for p in present) for w in words) / len(words)
 
 
 def _page_chunk_ids(session: Session, *, owner_id: int, lecture_id: int, page: int) -> list[int]:
