@@ -322,3 +322,30 @@ def test_delete_and_restart(client: TestClient, alice: dict, library: dict, sett
         message = restarted.get(f"/api/conversations/{kept['id']}", headers=alice).json()["messages"][0]
     assert (message["status"], message["content"]) == ("interrupted", "Half an ans")
     assert message["error"].startswith("The server stopped while this answer was being written")
+
+
+def test_an_openai_stream_cut_off_is_kept_as_interrupted(client: TestClient, alice: dict, library: dict) -> None:
+    conversation = converse(client, alice)
+    with LLMServer() as server, connected(client, alice) as ws:
+        server.reply(openai_stream(["Glucose stores ", "light energy [1] and"], cut=True))
+        with model(client, llm="openai", openai_base_url=f"{server.url}/v1", openai_model="tutor"):
+            ask(client, alice, conversation["id"], "What does photosynthesis store energy in?")
+            events = answer_events(ws)
+    assert events[-1]["type"] == "chat.error"
+    message = events[-1]["message"]
+    assert (message["status"], message["content"]) == ("interrupted", "Glucose stores light energy [1] and")
+    assert "broke off in the middle of the answer" in message["error"]
+    # The composer is free again: the next question is accepted.
+    with LLMServer() as server, connected(client, alice) as ws:
+        server.reply(openai_stream(["Glucose [1]."]))
+        with model(client, llm="openai", openai_base_url=f"{server.url}/v1", openai_model="tutor"):
+            ask(client, alice, conversation["id"], "Again?")
+            assert answer_events(ws)[-1]["message"]["status"] == "done"
+
+
+def test_every_tab_of_the_user_gets_the_answer(client: TestClient, alice: dict, library: dict) -> None:
+    conversation = converse(client, alice)
+    with connected(client, alice) as first, connected(client, alice) as second:
+        ask(client, alice, conversation["id"], "What lowers the activation energy?")
+        seen = [answer_events(first), answer_events(second)]
+    assert seen[0] == seen[1] and seen[0][-1]["message"]["citations"][0]["page"] == 3
