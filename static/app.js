@@ -14,6 +14,7 @@ import * as libraryView from "./views/library.js";
 import * as lectureView from "./views/lecture.js";
 import * as searchView from "./views/search.js";
 import * as draftsView from "./views/drafts.js";
+import * as chatView from "./views/chat.js";
 import { closeSocket } from "./ws.js";
 
 const ROUTES = [
@@ -21,6 +22,7 @@ const ROUTES = [
   { pattern: /^\/library$/, view: libraryView, nav: "library" },
   { pattern: /^\/lecture\/([^/]+)$/, view: lectureView, nav: "library" },
   { pattern: /^\/search$/, view: searchView, nav: "search" },
+  { pattern: /^\/chat(?:\/([^/]+))?$/, view: chatView, nav: "chat" },
   { pattern: /^\/decks$/, view: decksView, nav: "decks" },
   { pattern: /^\/deck\/([^/]+)$/, view: deckView, nav: "decks" },
   { pattern: /^\/drafts$/, view: draftsView, nav: "decks" },
@@ -37,6 +39,7 @@ const NAV_ITEMS = [
   ["review", "#/review", "Review"],
   ["history", "#/history", "History"],
   ["search", "#/search", "Search"],
+  ["chat", "#/chat", "Ask"],
   ["settings", "#/settings", "Settings"],
 ];
 

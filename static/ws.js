@@ -2,8 +2,11 @@
 // that subscribes, reconnecting with backoff and re-reading job state after each (re)connect.
 //
 // Subscribers get every server event ({type: "job.progress" | "job.done" | "job.failed" |
-// "job.cancelled", job}, {type: "jobs.snapshot", jobs}, {type: "feedback.delta" | "feedback.done" |
-// "feedback.error", stream_id, …}) plus {type: "ws.closed", reason}
+// "job.cancelled", job}, {type: "jobs.snapshot", jobs} — also sent after every (re)connect —,
+// {type: "feedback.delta" | "feedback.done" | "feedback.error", stream_id, …}, and the chat's
+// {type: "chat.message" | "chat.done" | "chat.error", conversation_id, message} and
+// {type: "chat.delta", conversation_id, message_id, text}, {type: "chat.conversation", conversation_id,
+// change: "created" | "renamed" | "deleted"}) plus {type: "ws.closed", reason}
 // when the server refused the account for good.
 
 import { onTokensRenewed, renewSession, tokens } from "./api.js";
@@ -130,6 +133,8 @@ function receive(data) {
     if (remember(event.job)) emit(event);
   } else if (event.type?.startsWith("feedback.")) {
     emit(event); // written feedback on a typed answer, streamed by a language model
+  } else if (event.type?.startsWith("chat.")) {
+    emit(event); // a chat answer being written, to every tab of its owner
   } else if (event.type === "error") {
     console.warn("Lectern live events:", event.message);
   }

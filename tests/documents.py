@@ -79,6 +79,21 @@ def add_scanned_page(pdf: FPDF, image: Image.Image, *, junk_layer: str = "") -> 
         pdf.text_mode = TextMode.FILL
 
 
+def lecture_pdf(path: Path, pages: list[list[str]], *, heading: str) -> Path:
+    """A text PDF with one heading ("<heading> <n>") and its sentences per page."""
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=13)
+    for number, sentences in enumerate(pages, start=1):
+        pdf.add_page()
+        pdf.multi_cell(0, 9, f"{heading} {number}")
+        pdf.ln(4)
+        for sentence in sentences:
+            pdf.multi_cell(0, 9, sentence)
+            pdf.ln(3)
+    pdf.output(str(path))
+    return path
+
+
 @pytest.fixture
 def text_pdf_pages() -> list[str]:
     """The text on each page of `text_pdf`."""

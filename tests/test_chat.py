@@ -349,3 +349,17 @@ def test_every_tab_of_the_user_gets_the_answer(client: TestClient, alice: dict, 
         ask(client, alice, conversation["id"], "What lowers the activation energy?")
         seen = [answer_events(first), answer_events(second)]
     assert seen[0] == seen[1] and seen[0][-1]["message"]["citations"][0]["page"] == 3
+
+
+def test_other_tabs_hear_of_renames_and_deletes(client: TestClient, alice: dict) -> None:
+    with connected(client, alice) as ws:
+        conversation = converse(client, alice)
+        path = f"/api/conversations/{conversation['id']}"
+        assert client.patch(path, json={"title": "  Cell   energy "}, headers=alice).json()["title"] == "Cell energy"
+        assert client.delete(path, headers=alice).status_code == 204
+        events = [ws.receive_json() for _ in range(3)]
+    assert events == [
+        {"type": "chat.conversation", "conversation_id": conversation["id"], "change": change}
+        for change in ("created", "renamed", "deleted")
+    ]
+    assert client.get(path, headers=alice).status_code == 404

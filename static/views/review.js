@@ -1,6 +1,6 @@
 // Review screen (#/review, #/review/<deck_id>): one card at a time, keyboard first.
 // Space/Enter reveals, 1–4 rate, U undoes the last review, E edits the current note,
-// O opens the lecture page a generated card cites.
+// O opens the lecture page a generated card cites, A asks the chat about the card.
 
 import { api, get, post } from "../api.js";
 import { $, html, mount, plural, setTitle, showError, toast } from "../ui.js";
@@ -182,6 +182,26 @@ function leaveResumable(session) {
   history.replaceState(null, "", `${here}?resume=1`);
 }
 
+/** "Ask about this card": a conversation about it, which asks "Explain this card." by itself. */
+async function askAboutCard(session) {
+  const { card } = session;
+  if (!card || session.busy || session.asking) return;
+  session.asking = true;
+  const button = $("[data-testid=ask-card]", session.root);
+  if (button) button.disabled = true;
+  try {
+    const conversation = await post("/api/conversations", { card_id: card.id });
+    if (session.ctx.signal.aborted) return;
+    leaveResumable(session);
+    session.ctx.navigate(`#/chat/${conversation.id}?explain=1`);
+  } catch (error) {
+    showError(error);
+    if (button) button.disabled = false;
+  } finally {
+    session.asking = false;
+  }
+}
+
 function editCurrent(session) {
   if (!session.card || session.busy) return;
   const here = session.deckId ? `#/review/${session.deckId}` : "#/review";
@@ -223,6 +243,9 @@ function onKey(session, event) {
   } else if (key === "o" && sourceHash(session.card)) {
     event.preventDefault();
     openSource(session);
+  } else if (key === "a" && session.card) {
+    event.preventDefault();
+    askAboutCard(session);
   }
 }
 
@@ -289,6 +312,8 @@ function cardScreen(session) {
       <div class="review-tools">
         <button type="button" class="btn btn-ghost btn-small" data-testid="undo">Undo <kbd>U</kbd></button>
         <button type="button" class="btn btn-ghost btn-small" data-testid="edit-current">Edit <kbd>E</kbd></button>
+        <button type="button" class="btn btn-ghost btn-small" data-testid="ask-card"
+          title="Open a chat that explains this card from your lectures (A)">Ask about this card <kbd>A</kbd></button>
       </div>
     </div>`;
 }
@@ -363,6 +388,7 @@ function wireStage(session, stage) {
   }
   $("[data-testid=undo]", stage)?.addEventListener("click", () => undo(session));
   $("[data-testid=edit-current]", stage)?.addEventListener("click", () => editCurrent(session));
+  $("[data-testid=ask-card]", stage)?.addEventListener("click", () => askAboutCard(session));
   $("[data-testid=source-link]", stage)?.addEventListener("click", () => leaveResumable(session));
   $("[data-testid=check-again]", stage)?.addEventListener("click", () => loadNext(session));
 }

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.conftest import serve
+from tests.llm_servers import LLMServer
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -60,3 +63,22 @@ def phone_page(browser: Browser) -> Iterator[Page]:
 def screenshot_dir() -> Path:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     return SCREENSHOT_DIR
+
+
+@pytest.fixture
+def model() -> Iterator[LLMServer]:
+    """A language model server on loopback speaking the OpenAI wire format; tests queue its replies."""
+    with LLMServer() as server:
+        yield server
+
+
+@pytest.fixture
+def server_with_model(
+    tmp_path: Path, shared_models_dir: Path, model: LLMServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """Lectern configured for the `model` server (LECTERN_LLM=openai)."""
+    monkeypatch.setenv("LECTERN_LLM", "openai")
+    monkeypatch.setenv("OPENAI_BASE_URL", f"{model.url}/v1")
+    monkeypatch.setenv("OPENAI_MODEL", "tutor")
+    with serve(tmp_path / "live-data", models_dir=shared_models_dir, log_path=tmp_path / "server.log") as server:
+        yield server.url

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fpdf import FPDF
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_review_flow import register
 from tests.conftest import free_port, serve
+from tests.documents import lecture_pdf
 
 pytestmark = pytest.mark.browser
 
@@ -52,20 +52,6 @@ def server_with_unreachable_model(
 
 
 # ---- helpers: what a user does --------------------------------------------------------
-
-
-def make_pdf(path: Path) -> Path:
-    pdf = FPDF()
-    pdf.set_font("Helvetica", size=13)
-    for number, sentences in enumerate(PAGES, start=1):
-        pdf.add_page()
-        pdf.multi_cell(0, 9, f"Plant and cell biology, part {number}")
-        pdf.ln(4)
-        for sentence in sentences:
-            pdf.multi_cell(0, 9, sentence)
-            pdf.ln(3)
-    pdf.output(str(path))
-    return path
 
 
 def upload_lecture(page: Page, document: Path, pages: int = len(PAGES)) -> None:
@@ -109,7 +95,7 @@ def test_make_cards_work_through_drafts_and_review_them(page: Page, live_server:
     console_errors: list[str] = []
     page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
     register(page, live_server)
-    upload_lecture(page, make_pdf(tmp_path / "plant-biology.pdf"))
+    upload_lecture(page, lecture_pdf(tmp_path / "plant-biology.pdf", PAGES, heading="Plant and cell biology, part"))
 
     # The form: no deck yet, so "New deck…" is chosen; the page range is the whole lecture.
     page.get_by_test_id("make-cards").click()

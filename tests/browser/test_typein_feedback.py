@@ -6,14 +6,12 @@ loopback configured, written feedback streams into a box over the WebSocket."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, Route, expect
 
 from tests.browser.test_review_flow import create_deck, open_new_card, register, save_card
-from tests.conftest import serve
 from tests.llm_servers import LLMServer, openai_error, openai_stream
 
 pytestmark = pytest.mark.browser
@@ -26,24 +24,6 @@ SUGGESTED = re.compile(r"\bsuggested\b")
 FEEDBACK_URL = "**/api/review/*/feedback"
 CHECK_TIMEOUT = 60_000  # ms: the first check of a run may export and load the embedding model
 STREAMED = ["Close, but a ribosome ", "makes proteins.\n", "The powerhouse is the mitochondria."]
-
-
-@pytest.fixture
-def model() -> Iterator[LLMServer]:
-    with LLMServer() as server:
-        yield server
-
-
-@pytest.fixture
-def server_with_model(
-    tmp_path: Path, shared_models_dir: Path, model: LLMServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    """Lectern configured for an OpenAI-compatible server on loopback, which streams the feedback."""
-    monkeypatch.setenv("LECTERN_LLM", "openai")
-    monkeypatch.setenv("OPENAI_BASE_URL", f"{model.url}/v1")
-    monkeypatch.setenv("OPENAI_MODEL", "tutor")
-    with serve(tmp_path / "live-data", models_dir=shared_models_dir, log_path=tmp_path / "server.log") as server:
-        yield server.url
 
 
 def add_typein(page: Page, question: str, answer: str, notes_after: int) -> None:
