@@ -27,9 +27,13 @@ class JobsStarted(BaseModel):
 
 
 @router.post("/api/conversations", status_code=status.HTTP_201_CREATED)
-def create_conversation(data: ConversationCreate, session: SessionDep, user: CurrentUser) -> ConversationSummary:
+def create_conversation(
+    data: ConversationCreate, session: SessionDep, user: CurrentUser, answers: ChatAnswersDep
+) -> ConversationSummary:
     """Scoped to all lectures, a course or one lecture; with `card_id`, about that card and its source page."""
-    return conversations.create_conversation(session, owner_id=user.id, data=data)
+    created = conversations.create_conversation(session, owner_id=user.id, data=data)
+    answers.conversation_changed(user.id, created.id, "created")
+    return created
 
 
 @router.get("/api/conversations")
@@ -45,9 +49,11 @@ def get_conversation(conversation_id: int, session: SessionDep, user: CurrentUse
 
 @router.patch("/api/conversations/{conversation_id}")
 def rename_conversation(
-    conversation_id: int, data: ConversationUpdate, session: SessionDep, user: CurrentUser
+    conversation_id: int, data: ConversationUpdate, session: SessionDep, user: CurrentUser, answers: ChatAnswersDep
 ) -> ConversationSummary:
-    return conversations.rename(session, owner_id=user.id, conversation_id=conversation_id, data=data)
+    renamed = conversations.rename(session, owner_id=user.id, conversation_id=conversation_id, data=data)
+    answers.conversation_changed(user.id, conversation_id, "renamed")
+    return renamed
 
 
 @router.delete("/api/conversations/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -57,6 +63,7 @@ def delete_conversation(
     """Deletes it with its messages, stopping an answer still being written."""
     streaming = conversations.delete_conversation(session, owner_id=user.id, conversation_id=conversation_id)
     answers.forget(streaming)
+    answers.conversation_changed(user.id, conversation_id, "deleted")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -7,6 +7,8 @@ pool, never behind an ingest job. Events, all to the asking user only:
     chat.message (the question) · chat.message (the answer, streaming) · chat.delta … ·
     chat.done (status done | cancelled, with citations) | chat.error (status interrupted, partial text kept)
 
+and chat.conversation {change: created | renamed | deleted} when the list of conversations changes.
+
 The text written so far is saved about once a second, so a crash loses at most that much; at start-up
 `conversations.interrupt_unfinished` marks what a stop cut off. Exactly one of the writer thread, a
 cancel, a conversation delete or the shutdown finishes an answer: `_Stream.finalized` decides.
@@ -128,6 +130,10 @@ class ChatAnswers:
             if message is None:
                 raise NotFound("Message not found")
             return conversations.messages_public(session, [message])[0]
+
+    def conversation_changed(self, owner_id: int, conversation_id: int, change: str) -> None:
+        """Tells the user's other tabs that a conversation was "created", "renamed" or "deleted"."""
+        self._event(owner_id, "chat.conversation", conversation_id, change=change)
 
     def forget(self, message_ids: list[int]) -> None:
         """The conversation is being deleted: its answers stop and write nothing more."""

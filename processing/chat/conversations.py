@@ -6,6 +6,8 @@ processing/chat/answering.py; this module only reads and writes rows.
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
@@ -34,6 +36,8 @@ from processing.lectures import get_owned_course, get_owned_lecture
 from processing.render import render_markdown
 
 TITLE_CHARS = 60
+# [n] or [n, m] not escaped (\[n\]) and not the text of a Markdown link ([n](url)).
+CITATION_MARKER = re.compile(r"(?<!\\)\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\](?!\()")
 RESTARTED = "The server stopped while this answer was being written; the part written so far is kept."
 
 
@@ -280,7 +284,11 @@ def message_public(message: ChatMessage, citations: list[ChatCitation]) -> Messa
         conversation_id=message.conversation_id,
         role=message.role,
         content=message.content,
-        html=None if streaming else render_markdown(message.content),
+        html=None
+        if streaming
+        else answer_html(message.content)
+        if message.role == "assistant"
+        else render_markdown(message.content),
         status=message.status,
         error=message.error,
         provider=message.provider,
@@ -298,6 +306,17 @@ def message_public(message: ChatMessage, citations: list[ChatCitation]) -> Messa
         ],
         created_at=message.created_at,
     )
+
+
+def answer_html(content: str) -> str:
+    """The sanitized HTML of a message, its citation markers as <a href="#cite-N">[N]</a>: a bracketed
+    number inside a quotation (escaped in the Markdown, "\\[3\\]") stays text."""
+    return render_markdown(CITATION_MARKER.sub(_cite_links, content))
+
+
+def _cite_links(match: re.Match[str]) -> str:
+    numbers = re.split(r"\s*[,;]\s*", match.group(1))
+    return "".join(f'<a href="#cite-{n}">[{n}]</a>' for n in numbers)
 
 
 def interrupt_unfinished(session: Session) -> int:
