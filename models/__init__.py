@@ -3,6 +3,7 @@
 from models.chat import ChatCitation, ChatMessage, Conversation
 from models.deck import Deck
 from models.draft import CardDraft
+from models.generated import GeneratedFile
 from models.job import Job
 from models.lecture import Course, Lecture, LectureChunk, LecturePage
 from models.note import Card, Note
@@ -19,6 +20,7 @@ __all__ = [
     "CardState",
     "Course",
     "Deck",
+    "GeneratedFile",
     "Job",
     "Lecture",
     "LectureChunk",

@@ -3,6 +3,7 @@
     uploads/<lecture id>/original.<ext>     the file as uploaded
     pages/<lecture id>/<n>.webp             viewer image of page n (~150 DPI)
     pages/<lecture id>/<n>.thumb.webp       its thumbnail
+    generated/<owner id>/<file id>.<ext>    documents and exports made for download
     tmp/                                    uploads being received, page images being made
 
 Everything is written under tmp/ first and moved into place with a rename, so a reader never
@@ -22,7 +23,7 @@ class Storage:
     def __init__(self, data_dir: Path) -> None:
         self.root = Path(data_dir)
         self.tmp = self.root / "tmp"
-        for directory in (self.root / "uploads", self.root / "pages", self.tmp):
+        for directory in (self.root / "uploads", self.root / "pages", self.root / "generated", self.tmp):
             directory.mkdir(parents=True, exist_ok=True)
 
     def upload_path(self, lecture_id: int, extension: str) -> Path:
@@ -37,6 +38,9 @@ class Storage:
 
     def page_image(self, lecture_id: int, number: int, *, thumb: bool = False) -> Path:
         return self.pages_dir(lecture_id) / (f"{number}.thumb.webp" if thumb else f"{number}.webp")
+
+    def generated_path(self, owner_id: int, file_id: int, extension: str) -> Path:
+        return self.root / "generated" / str(owner_id) / f"{file_id}.{extension}"
 
     def temp_file(self, *, suffix: str = "") -> Path:
         handle, name = tempfile.mkstemp(dir=self.tmp, suffix=suffix)

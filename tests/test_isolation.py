@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from tests.conftest import api_routes, ingest, make_course, make_deck, make_note, sql, upload, user_id
+from tests.test_files import make_file
 
 SECRET = "alicesecret"
 
@@ -76,6 +77,7 @@ def _alice_world(client: TestClient, alice: dict) -> dict:
     while sql(client, "SELECT status FROM chat_message WHERE id = ?", answer) == [("streaming",)]:
         assert time.monotonic() < deadline, "the answer was not written"
         time.sleep(0.02)
+    generated_file = make_file(client, alice, f"{SECRET} quiz", SECRET.encode())["id"]
     return {
         "drafts": drafts,
         "cardgen_job": generated["id"],
@@ -88,6 +90,7 @@ def _alice_world(client: TestClient, alice: dict) -> dict:
         "reviewed_card": reviewed,
         "conversation": conversation,
         "answer": answer,
+        "file": generated_file,
     }
 
 
@@ -96,6 +99,7 @@ def _alice_view(client: TestClient, alice: dict, world: dict) -> dict[str, bytes
     paths = ["/api/decks", "/api/notes", "/api/tags", "/api/review/log", "/api/review/next", "/api/users/me"]
     paths += ["/api/courses", "/api/lectures", f"/api/search?q={SECRET}", f"/api/lectures/{world['lecture']}/pages/1"]
     paths += ["/api/drafts", "/api/conversations", f"/api/conversations/{world['conversation']}"]
+    paths += ["/api/files", f"/api/files/{world['file']}/download"]
     paths += [f"/api/decks/{d}" for d in world["decks"]]
     paths += [f"/api/notes/{n}" for n in world["notes"]]
     paths += [f"/api/notes?q={SECRET}", f"/api/review/next?deck_id={world['deck']}"]
@@ -136,6 +140,7 @@ def _alice_rows(client: TestClient, uid: int) -> dict[str, list]:
             uid,
         ),
         "chat_citation": sql(client, "SELECT * FROM chat_citation ORDER BY id"),
+        "generated_file": sql(client, "SELECT * FROM generated_file WHERE owner_id = ? ORDER BY id", uid),
     }
 
 
@@ -262,6 +267,9 @@ def test_bob_cannot_reach_alice_data(client: TestClient, alice: dict, bob: dict)
     detail = bob_.attempt("POST", cards, json={"deck_id": bobs_deck}, message_id=answer)
     assert detail == {"detail": "Message not found"}
     assert client.get(conversations, headers=bob).json() == []
+    for method, path in (("GET", "/api/files/{file_id}/download"), ("DELETE", "/api/files/{file_id}")):
+        assert bob_.attempt(method, path, file_id=world["file"]) == {"detail": "File not found"}
+    assert client.get("/api/files", headers=bob).json() == []
     # The one id route that is not about decks, notes or cards: admin-only, so bob is refused outright.
     detail = bob_.attempt(
         "PATCH", "/api/admin/users/{user_id}", expect=403, json={"is_disabled": True}, user_id=alice_id
