@@ -36,7 +36,7 @@ from processing.ratelimit import LoginLimiter
 from processing.search import VectorIndex
 from processing.security import TokenService
 from processing.storage import Storage
-from routers import admin, auth, chat, decks, files, jobs, notes, review, users, ws
+from routers import admin, auth, chat, decks, files, jobs, notes, review, stats, users, ws
 from routers import drafts as draft_routes
 from routers import lectures as lecture_routes
 from routers import search as search_routes
@@ -135,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         draft_routes,
         chat,
         files,
+        stats,
         jobs,
         ws,
     ):

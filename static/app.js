@@ -9,6 +9,7 @@ import * as deckView from "./views/deck.js";
 import * as editorView from "./views/editor.js";
 import * as reviewView from "./views/review.js";
 import * as historyView from "./views/history.js";
+import * as statsView from "./views/stats.js";
 import * as settingsView from "./views/settings.js";
 import * as libraryView from "./views/library.js";
 import * as lectureView from "./views/lecture.js";
@@ -29,7 +30,8 @@ const ROUTES = [
   { pattern: /^\/edit\/([^/]+)$/, view: editorView, nav: "decks", mode: "edit" },
   { pattern: /^\/new\/([^/]+)$/, view: editorView, nav: "decks", mode: "new" },
   { pattern: /^\/review(?:\/([^/]+))?$/, view: reviewView, nav: "review" },
-  { pattern: /^\/history$/, view: historyView, nav: "history" },
+  { pattern: /^\/history$/, view: historyView, nav: "stats" },
+  { pattern: /^\/stats$/, view: statsView, nav: "stats" },
   { pattern: /^\/settings$/, view: settingsView, nav: "settings" },
 ];
 
@@ -37,7 +39,7 @@ const NAV_ITEMS = [
   ["library", "#/library", "Library"],
   ["decks", "#/decks", "Decks"],
   ["review", "#/review", "Review"],
-  ["history", "#/history", "History"],
+  ["stats", "#/stats", "Stats"],
   ["search", "#/search", "Search"],
   ["chat", "#/chat", "Ask"],
   ["settings", "#/settings", "Settings"],

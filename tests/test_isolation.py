@@ -99,7 +99,7 @@ def _alice_view(client: TestClient, alice: dict, world: dict) -> dict[str, bytes
     paths = ["/api/decks", "/api/notes", "/api/tags", "/api/review/log", "/api/review/next", "/api/users/me"]
     paths += ["/api/courses", "/api/lectures", f"/api/search?q={SECRET}", f"/api/lectures/{world['lecture']}/pages/1"]
     paths += ["/api/drafts", "/api/conversations", f"/api/conversations/{world['conversation']}"]
-    paths += ["/api/files", f"/api/files/{world['file']}/download"]
+    paths += ["/api/files", f"/api/files/{world['file']}/download", "/api/stats"]
     paths += [f"/api/decks/{d}" for d in world["decks"]]
     paths += [f"/api/notes/{n}" for n in world["notes"]]
     paths += [f"/api/notes?q={SECRET}", f"/api/review/next?deck_id={world['deck']}"]
@@ -270,6 +270,8 @@ def test_bob_cannot_reach_alice_data(client: TestClient, alice: dict, bob: dict)
     for method, path in (("GET", "/api/files/{file_id}/download"), ("DELETE", "/api/files/{file_id}")):
         assert bob_.attempt(method, path, file_id=world["file"]) == {"detail": "File not found"}
     assert client.get("/api/files", headers=bob).json() == []
+    assert bob_.attempt("GET", "/api/stats", params={"deck_id": deck}) == {"detail": "Deck not found"}
+    assert client.get("/api/stats", headers=bob).json()["reviews"] == 0
     # The one id route that is not about decks, notes or cards: admin-only, so bob is refused outright.
     detail = bob_.attempt(
         "PATCH", "/api/admin/users/{user_id}", expect=403, json={"is_disabled": True}, user_id=alice_id
