@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from config import Settings, load_settings
 from db import Database
 from logs import setup_logging
-from processing import drafts, lectures, llm, ocr
+from processing import drafts, lectures, llm, ocr, optimize
 from processing.cardgen.job import CardGeneration
 from processing.chat import conversations
 from processing.chat.answering import ChatAnswers
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             database=database, embedder=embedder, provider=lambda: llm.provider_from_settings(app.state.settings)
         )
         runner.register(drafts.CARDGEN, generation, doing="writing cards")
+        runner.register(optimize.OPTIMIZE, optimize.FsrsOptimization(database=database), doing="fitting FSRS")
         runner.resume_interrupted()
         reconcile_lectures(database)
         with database.transaction() as session:

@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import available_timezones
 
 from pydantic import field_validator
+from sqlalchemy import Text
 from sqlmodel import Field, SQLModel
 
 from models.common import UTCDateTime, utcnow
@@ -46,6 +47,7 @@ class Learner:
     new_cards_per_day: int
     timezone: str
     day_start_hour: int
+    fsrs_parameters: str | None = None  # JSON list of the 21 FSRS weights; None: the defaults
 
 
 class User(UserSettings, table=True):
@@ -58,6 +60,17 @@ class User(UserSettings, table=True):
     token_version: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Personal FSRS weights fitted from this user's review log (processing/optimize.py); None: the defaults.
+    fsrs_parameters: str | None = Field(default=None, sa_type=Text())
+
+
+class FsrsStatus(SQLModel):
+    """The user's scheduling weights: personal once fitted from enough reviews, else FSRS's defaults."""
+
+    personal: bool
+    parameters: list[float]
+    reviews: int  # logged reviews of cards in the Review state (what the fit learns from)
+    threshold: int  # reviews needed before fitting is offered
 
 
 class RefreshToken(SQLModel, table=True):

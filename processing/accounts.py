@@ -119,8 +119,8 @@ def user_for_token(session: Session, *, tokens: TokenService, token: str) -> Use
 
 
 _LEARNER = (
-    "SELECT id, token_version, is_disabled, desired_retention, new_cards_per_day, timezone, day_start_hour"
-    ' FROM "user" WHERE id = :id'
+    "SELECT id, token_version, is_disabled, desired_retention, new_cards_per_day, timezone, day_start_hour,"
+    ' fsrs_parameters FROM "user" WHERE id = :id'
 )
 
 
@@ -139,6 +139,7 @@ def learner_for(session: Session | RawSQL, *, claims: TokenClaims) -> Learner:
         new_cards_per_day=row["new_cards_per_day"],
         timezone=row["timezone"],
         day_start_hour=row["day_start_hour"],
+        fsrs_parameters=row["fsrs_parameters"],
     )
 
 

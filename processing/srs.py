@@ -43,6 +43,10 @@ _STATE_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review
 
 
 def scheduler_for(user: User | Learner, *, fuzz: bool = True) -> Scheduler:
+    """FSRS with the user's desired retention, and their personal weights once fitted (processing/optimize.py)."""
+    if user.fsrs_parameters:
+        parameters = tuple(json.loads(user.fsrs_parameters))
+        return Scheduler(parameters=parameters, desired_retention=user.desired_retention, enable_fuzzing=fuzz)
     return Scheduler(desired_retention=user.desired_retention, enable_fuzzing=fuzz)
 
 

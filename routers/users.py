@@ -2,9 +2,18 @@
 
 from fastapi import APIRouter, status
 
-from models.user import PasswordChange, PasswordConfirm, SettingsUpdate, TokenPair, UserPublic, UserUpdate
-from processing import accounts
-from routers.deps import CurrentUser, SessionDep, SettingsDep, TokensDep
+from models.job import JobPublic
+from models.user import (
+    FsrsStatus,
+    PasswordChange,
+    PasswordConfirm,
+    SettingsUpdate,
+    TokenPair,
+    UserPublic,
+    UserUpdate,
+)
+from processing import accounts, optimize
+from routers.deps import CurrentUser, JobRunnerDep, SessionDep, SettingsDep, TokensDep
 
 router = APIRouter(prefix="/api/users/me", tags=["account"])
 
@@ -44,3 +53,22 @@ def change_password(
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT)
 def delete_me(data: PasswordConfirm, session: SessionDep, user: CurrentUser) -> None:
     accounts.delete_account(session, user=user, password=data.password)
+
+
+@router.get("/fsrs")
+def fsrs_status(session: SessionDep, user: CurrentUser) -> FsrsStatus:
+    """The scheduling weights in use and how many reviews a fit would learn from."""
+    return optimize.status(session, user=user)
+
+
+@router.post("/fsrs/optimize", status_code=status.HTTP_202_ACCEPTED)
+def optimize_fsrs(session: SessionDep, user: CurrentUser, runner: JobRunnerDep) -> JobPublic:
+    """Fits personal FSRS weights to your review log as a job (409 below the threshold); they are kept only
+    if they predict your reviews better than the defaults (the job's result has both log losses)."""
+    return JobPublic.of(optimize.start(session, runner=runner, user=user))
+
+
+@router.delete("/fsrs")
+def reset_fsrs(session: SessionDep, user: CurrentUser) -> FsrsStatus:
+    """Back to the FSRS defaults."""
+    return optimize.reset(session, user=user)

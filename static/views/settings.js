@@ -2,7 +2,9 @@
 // test), theme, password, account deletion, and the admin section for administrators.
 
 import { del, get, patch, post, put, tokens } from "../api.js";
+import { fsrsPanel } from "../fsrsparams.js";
 import { $, $$, busy, confirmDialog, formatDateTime, html, mount, setTitle, showError, toast } from "../ui.js";
+import { mountAccountData } from "../accountdata.js";
 
 const THEME_KEY = "lectern.theme";
 
@@ -58,6 +60,11 @@ export async function render(root, ctx) {
           <div class="form-actions"><button class="btn btn-primary" data-testid="study-save">Save study settings</button></div>
         </form>
 
+        <section class="panel" data-testid="fsrs-section" aria-labelledby="fsrs-title">
+          <h2 id="fsrs-title">Personal scheduling</h2>
+          <div data-testid="fsrs-body"><p class="loading">Loading…</p></div>
+        </section>
+
         <section class="panel llm-panel" data-testid="llm-section" aria-labelledby="llm-title">
           <h2 id="llm-title">Card writing</h2>
           <div data-testid="llm-body"><p class="loading">Loading…</p></div>
@@ -109,9 +116,11 @@ export async function render(root, ctx) {
   wireTheme(root);
   wirePassword(root);
   wireDeleteAccount(root, ctx);
+  mountAccountData($(".settings-grid", root), { user, signal: ctx.signal }).catch(showError);
   const llm = drawProvider(root);
+  const fsrs = fsrsPanel($("[data-testid=fsrs-body]", root), { signal: ctx.signal }).catch(showError);
   if (user.is_admin) await drawAdmin(root, user);
-  await llm;
+  await Promise.all([llm, fsrs]);
 }
 
 function onSubmit(form, buttonTestId, action) {
