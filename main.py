@@ -27,17 +27,23 @@ from processing import drafts, lectures, llm, ocr, optimize
 from processing.cardgen.job import CardGeneration
 from processing.chat import conversations
 from processing.chat.answering import ChatAnswers
+from processing.documents import job as document_jobs
 from processing.embeddings import Embedder
 from processing.errors import DomainError
 from processing.hub import Hub
 from processing.ingest import Ingest, IngestOptions, reconcile_lectures
+from processing.interchange import anki_jobs
+from processing.interchange import jobs as interchange_jobs
 from processing.jobs import JobRunner, lower_thread_priority
 from processing.ratelimit import LoginLimiter
 from processing.search import VectorIndex
 from processing.security import TokenService
 from processing.storage import Storage
 from routers import admin, auth, chat, decks, files, jobs, notes, review, stats, users, ws
+from routers import anki as anki_routes
+from routers import documents as document_routes
 from routers import drafts as draft_routes
+from routers import interchange as interchange_routes
 from routers import lectures as lecture_routes
 from routers import search as search_routes
 from routers.deps import DatabaseDep
@@ -99,6 +105,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         runner.register(drafts.CARDGEN, generation, doing="writing cards")
         runner.register(optimize.OPTIMIZE, optimize.FsrsOptimization(database=database), doing="fitting FSRS")
+        runner.register(
+            anki_jobs.APKG_EXPORT,
+            anki_jobs.AnkiExport(database=database, storage=storage),
+            doing="writing the Anki package",
+        )
+        runner.register(
+            anki_jobs.APKG_IMPORT,
+            anki_jobs.AnkiImport(database=database, storage=storage),
+            doing="importing the Anki package",
+        )
+        interchange_jobs.register(runner, database=database, storage=storage, app_version=VERSION)
+        runner.register(
+            document_jobs.QUIZ,
+            document_jobs.QuizDocuments(database=database, storage=storage),
+            doing="writing the quiz",
+        )
+        runner.register(
+            document_jobs.GUIDE,
+            document_jobs.StudyGuides(database=database, storage=storage),
+            doing="writing the study guide",
+        )
         runner.resume_interrupted()
         reconcile_lectures(database)
         with database.transaction() as session:
@@ -136,6 +163,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         draft_routes,
         chat,
         files,
+        document_routes,
+        anki_routes,
+        interchange_routes,
         stats,
         jobs,
         ws,
@@ -225,8 +255,14 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def cli() -> None:
+    import sys
+
     import uvicorn
 
+    if sys.argv[1:2] == ["restore"]:  # python main.py restore <archive> --data-dir <empty dir>
+        from processing.interchange.backup import restore_cli
+
+        raise SystemExit(restore_cli(sys.argv[2:]))
     settings = load_settings()
     parser = argparse.ArgumentParser(description="Serve Lectern")
     parser.add_argument("--host", default=settings.host)

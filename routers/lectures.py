@@ -12,8 +12,8 @@ from pydantic import BaseModel
 from models.job import JobPublic
 from models.lecture import CourseCreate, CoursePublic, LecturePublic, LectureUpdate, PagePublic, PageSummary
 from processing import lectures
-from processing.uploads import check_upload_headers, receive_upload
 from routers.deps import CurrentUser, DatabaseDep, JobRunnerDep, SessionDep, SettingsDep, StorageDep, VectorIndexDep
+from routers.uploads import multipart_body, receive_file
 
 router = APIRouter(tags=["lectures"])
 
@@ -61,20 +61,7 @@ def delete_course(
 @router.post(
     "/api/courses/{course_id}/lectures",
     status_code=status.HTTP_202_ACCEPTED,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["file"],
-                        "properties": {"file": {"type": "string", "format": "binary"}, "title": {"type": "string"}},
-                    }
-                }
-            },
-        }
-    },
+    openapi_extra=multipart_body(optional=("title",)),
 )
 async def upload_lecture(
     course_id: int,
@@ -90,17 +77,7 @@ async def upload_lecture(
     400 empty/missing file, 404 course, 409 already uploaded, 413 too large or too many pages,
     415 not a PDF, PPTX, image or text file (or damaged/encrypted)."""
     await run_in_threadpool(lectures.check_course, database, owner_id=user.id, course_id=course_id)
-    boundary = check_upload_headers(
-        content_type=request.headers.get("content-type", ""),
-        content_length=_int_or_none(request.headers.get("content-length")),
-        max_bytes=settings.max_upload_bytes,
-    )
-    received = await receive_upload(
-        request.stream(),
-        boundary=boundary,
-        temp=await run_in_threadpool(storage.temp_file, suffix=".upload"),
-        max_bytes=settings.max_upload_bytes,
-    )
+    received = await receive_file(request, settings=settings, storage=storage)
     lecture, job = await run_in_threadpool(
         lectures.accept_upload,
         database=database,
@@ -112,10 +89,6 @@ async def upload_lecture(
         max_pages=settings.max_pages,
     )
     return LectureAccepted(lecture=lectures.lecture_public(lecture), job=JobPublic.of(job))
-
-
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 @router.get("/api/lectures")

@@ -16,6 +16,7 @@ import * as lectureView from "./views/lecture.js";
 import * as searchView from "./views/search.js";
 import * as draftsView from "./views/drafts.js";
 import * as chatView from "./views/chat.js";
+import * as documentsView from "./views/documents.js";
 import { closeSocket } from "./ws.js";
 
 const ROUTES = [
@@ -24,6 +25,7 @@ const ROUTES = [
   { pattern: /^\/lecture\/([^/]+)$/, view: lectureView, nav: "library" },
   { pattern: /^\/search$/, view: searchView, nav: "search" },
   { pattern: /^\/chat(?:\/([^/]+))?$/, view: chatView, nav: "chat" },
+  { pattern: /^\/documents$/, view: documentsView, nav: "documents" },
   { pattern: /^\/decks$/, view: decksView, nav: "decks" },
   { pattern: /^\/deck\/([^/]+)$/, view: deckView, nav: "decks" },
   { pattern: /^\/drafts$/, view: draftsView, nav: "decks" },
@@ -42,6 +44,7 @@ const NAV_ITEMS = [
   ["stats", "#/stats", "Stats"],
   ["search", "#/search", "Search"],
   ["chat", "#/chat", "Ask"],
+  ["documents", "#/documents", "Documents"],
   ["settings", "#/settings", "Settings"],
 ];
 

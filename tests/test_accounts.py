@@ -356,13 +356,19 @@ def test_every_admin_endpoint_is_403_for_a_non_admin(client: TestClient, alice: 
     alice_id = user_id(client, alice)
     bodies = {"PATCH": {"is_disabled": True}, "PUT": {"registration_open": False}}
     routes = [(method, path) for method, path, _route in api_routes(client) if path.startswith("/api/admin")]
-    assert {path for _m, path in routes} == {"/api/admin/users", "/api/admin/users/{user_id}", "/api/admin/settings"}
+    assert {path for _m, path in routes} == {
+        "/api/admin/users",
+        "/api/admin/users/{user_id}",
+        "/api/admin/settings",
+        "/api/admin/backup",
+    }
     for method, path in routes:
         url = path.replace("{user_id}", str(alice_id))
         response = client.request(method, url, json=bodies.get(method), headers=bob)
         assert response.status_code == 403, (method, path, response.text)
         assert response.json()["detail"] == "Only the admin can do this"
     assert sql(client, "SELECT is_disabled FROM user WHERE id = ?", alice_id) == [(0,)]
+    assert sql(client, "SELECT count(*) FROM job WHERE kind = 'backup'") == [(0,)]
     assert client.get("/api/auth/config").json() == {"registration_open": True, "has_users": True}
 
 

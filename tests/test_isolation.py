@@ -271,6 +271,25 @@ def test_bob_cannot_reach_alice_data(client: TestClient, alice: dict, bob: dict)
         assert bob_.attempt(method, path, file_id=world["file"]) == {"detail": "File not found"}
     assert client.get("/api/files", headers=bob).json() == []
     assert bob_.attempt("GET", "/api/stats", params={"deck_id": deck}) == {"detail": "Deck not found"}
+    documents = (
+        ("/api/documents/quiz", {"deck_id": deck}, "Deck not found"),
+        ("/api/documents/quiz", {"lecture_id": lecture}, "Lecture not found"),
+        ("/api/documents/guide", {"lecture_id": lecture}, "Lecture not found"),
+    )
+    for path, body, detail in documents:
+        assert bob_.attempt("POST", path, json=body) == {"detail": detail}
+    apkg = "/api/decks/{deck_id}/export/apkg"
+    assert bob_.attempt("POST", apkg, json={}, deck_id=deck) == {"detail": "Deck not found"}
+    planted = bob_.attempt("POST", apkg, json={"note_ids": world["notes"]}, deck_id=bobs_deck)
+    assert planted == {"detail": "Some of these cards do not exist or are not in this deck"}
+    assert bob_.attempt("GET", "/api/decks/{deck_id}/export.csv", deck_id=deck) == {"detail": "Deck not found"}
+    csv_import = client.post(
+        "/api/import/csv",
+        data={"deck_id": str(deck), "mapping": '{"front": 0, "back": 1}', "has_header": "false"},
+        files={"file": ("planted.csv", b"planted,row\n", "text/csv")},
+        headers=bob,
+    )
+    assert (csv_import.status_code, csv_import.json()) == (404, {"detail": "Deck not found"})
     assert client.get("/api/stats", headers=bob).json()["reviews"] == 0
     # The one id route that is not about decks, notes or cards: admin-only, so bob is refused outright.
     detail = bob_.attempt(

@@ -81,10 +81,12 @@ def test_the_fit_predicts_the_users_reviews_better_and_is_used(client: TestClien
     status = client.get("/api/users/me/fsrs", headers=alice).json()
     assert status["personal"] is True and status["parameters"] == stored
 
-    # The forgetful learner's fitted weights give a new card a shorter first interval than the defaults.
-    fresh = make_note(client, alice, deck, front="fresh")["cards"][0]["id"]
-    personal = client.post(f"/api/review/{fresh}", json={"rating": 4}, headers=alice).json()
+    # The forgetful learner's fitted weights give a new card rated Good a lower first stability than the defaults.
+    def first_stability(front: str) -> float:
+        card = make_note(client, alice, deck, front=front)["cards"][0]["id"]
+        assert client.post(f"/api/review/{card}", json={"rating": 3}, headers=alice).status_code == 200
+        return sql(client, "SELECT stability FROM card_state WHERE card_id = ?", card)[0][0]
+
+    personal = first_stability("fresh")
     assert client.delete("/api/users/me/fsrs", headers=alice).json()["personal"] is False
-    other = make_note(client, alice, deck, front="other")["cards"][0]["id"]
-    default = client.post(f"/api/review/{other}", json={"rating": 4}, headers=alice).json()
-    assert datetime.fromisoformat(personal["due"]) < datetime.fromisoformat(default["due"])
+    assert personal < first_stability("other")

@@ -6,9 +6,7 @@ Every card quotes the sentence or lines it came from, as an exact slice of its p
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 
 from processing.cardgen import CardCandidate, PageInput, usable_page
@@ -16,12 +14,11 @@ from processing.cardgen.checks import CLOZE, Draft, acceptable
 from processing.cardgen.citations import normalise, quote_in_page
 from processing.cardgen.clozes import cloze_cards, cloze_sentences
 from processing.cardgen.definitions import labelled_definitions, sentence_definitions
-from processing.cardgen.layout import Page, edge_lines, line_key, read_page
+from processing.cardgen.layout import Page, boilerplate_lines, read_page
 from processing.cardgen.structures import formula_cards, list_cards
 from processing.cardgen.terms import rank_terms
 
 PAGE_PENALTY = 0.1  # each card already taken from a page lowers that page's next one: spread over the lecture
-BOILERPLATE_SHARE = 0.3
 LOWERCASE_WORD = re.compile(r"\b[a-z][\w'’-]*")
 NAME_IN_SENTENCE = re.compile(r"\b[a-z][\w'-]*[ \t]+([A-Z][\w'’-]*)")
 
@@ -33,7 +30,7 @@ def generate(pages: Sequence[PageInput], *, target: int) -> tuple[list[CardCandi
     counts = {"junk_pages": len(pages) - len(usable), "pages_read": len(pages)}
     if target <= 0 or not usable:
         return [], counts
-    boilerplate = _boilerplate(usable)
+    boilerplate = boilerplate_lines(usable)
     read = [read_page(page, boilerplate=boilerplate) for page in usable]
     drafts = _unique(_structured(read, _names(usable)))
     drafts = _unique(drafts + _clozes(read, drafts))
@@ -122,18 +119,6 @@ def _ranked(drafts: list[Draft], target: int) -> list[Draft]:
 
 def _order(draft: Draft) -> tuple[float, int, int, str]:
     return (-draft.score, draft.page, draft.quote_start, draft.front)
-
-
-def _boilerplate(pages: list[PageInput]) -> frozenset[str]:
-    """Running headers and footers: edge lines repeated on many text pages (page numbers ignored)."""
-    text_pages = [page for page in pages if page.source != "slide"]
-    if len(text_pages) < 2:
-        return frozenset()
-    seen: Counter[str] = Counter()
-    for page in text_pages:
-        seen.update({line_key(line) for line in edge_lines(page.text)})
-    needed = max(2, math.ceil(BOILERPLATE_SHARE * len(text_pages)))
-    return frozenset(key for key, count in seen.items() if count >= needed)
 
 
 def _names(pages: list[PageInput]) -> frozenset[str]:

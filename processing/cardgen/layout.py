@@ -9,7 +9,10 @@ text, so a card's quote is an exact slice of it.
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from processing.cardgen import PageInput
@@ -233,3 +236,19 @@ def _is_word(token: str) -> bool:
         return False
     word = match.group(1)
     return word in {"a", "A", "I"} or (len(word) >= 2 and VOWEL.search(word) is not None)
+
+
+BOILERPLATE_SHARE = 0.3  # an edge line on this share of the text pages is a running header or footer
+
+
+def boilerplate_lines(pages: Sequence[PageInput]) -> frozenset[str]:
+    """Running headers and footers: edge lines repeated on many text pages (page numbers ignored), as
+    `line_key`s to pass to `read_page`."""
+    text_pages = [page for page in pages if page.source != "slide"]
+    if len(text_pages) < 2:
+        return frozenset()
+    seen: Counter[str] = Counter()
+    for page in text_pages:
+        seen.update({line_key(line) for line in edge_lines(page.text)})
+    needed = max(2, math.ceil(BOILERPLATE_SHARE * len(text_pages)))
+    return frozenset(key for key, count in seen.items() if count >= needed)

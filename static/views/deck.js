@@ -4,6 +4,8 @@
 import { del, get, patch, post, toId } from "../api.js";
 import { $, $$, busy, confirmDialog, debounce, html, mount, plural, relativeTime, setTitle, showError, toast } from "../ui.js";
 import { KIND_LABELS, parseTags, plainText } from "../cards.js";
+import { mountAnkiExport } from "../anki.js";
+import { mountCsvExport } from "../csvimport.js";
 
 const PAGE_SIZE = 50;
 const STATUSES = ["new", "due", "learning", "review", "suspended"];
@@ -26,6 +28,8 @@ export async function render(root, ctx) {
   const [deck, decks, tags] = await Promise.all([get(`/api/decks/${deckId}`), get("/api/decks"), get("/api/tags")]);
   Object.assign(view, { deck, decks, tags });
   drawSkeleton(view);
+  mountAnkiExport(root, { deck, signal: ctx.signal, selection: () => view.selected });
+  mountCsvExport(root, { deck });
   countDrafts(view);
   await loadNotes(view);
 }

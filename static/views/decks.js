@@ -2,6 +2,8 @@
 
 import { get, post } from "../api.js";
 import { $, busy, html, mount, plural, setTitle, showError, toast } from "../ui.js";
+import { mountAnkiImport } from "../anki.js";
+import { mountCsvImport } from "../csvimport.js";
 
 export async function render(root, ctx) {
   setTitle("Decks");
@@ -9,6 +11,8 @@ export async function render(root, ctx) {
   // not from adding up each deck's (individually capped) count.
   const [decks, queue] = await Promise.all([get("/api/decks"), get("/api/review/next")]);
   draw(root, decks, ctx, queue.counts);
+  mountAnkiImport(root, { signal: ctx.signal, onImported: () => render(root, ctx) });
+  mountCsvImport(root, { decks, onImported: () => render(root, ctx) });
 }
 
 function draw(root, decks, ctx, counts) {
