@@ -281,9 +281,14 @@ class RawSQL:
         return value.astimezone(UTC).strftime(_STORED_TIME)
 
     def read_time(self, value) -> datetime | None:
-        if value is None or isinstance(value, datetime):
-            return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return read_time(value)
+
+
+def read_time(value: datetime | str | None) -> datetime | None:
+    """A UTC column as a plain query hands it back (text on SQLite, a naive datetime elsewhere), made aware."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def as_sql(source: Session | RawSQL) -> RawSQL:

@@ -7,6 +7,7 @@ start-up. Ownership is checked here (`get_owned_file`) and nowhere else.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlmodel import Session, col, select
@@ -51,6 +52,13 @@ def save_generated(
         raise
     session.refresh(row)
     return row
+
+
+def download_name(title: str, extension: str, *, fallback: str = "file") -> str:
+    """A title as the name a file downloads as: letters (any script), digits, spaces, - and _ kept."""
+    cleaned = re.sub(r"[^\w\s-]+", " ", title, flags=re.UNICODE)
+    cleaned = re.sub(r"\s+", " ", cleaned).strip(" -_")[:100].strip()
+    return f"{cleaned or fallback}.{extension}"
 
 
 def _extension(filename: str) -> str:

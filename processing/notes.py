@@ -46,16 +46,35 @@ def _tags_column(tags: list[str]) -> str:
     return f" {' '.join(tags)} " if tags else " "
 
 
-def _add_cards(session: Session, *, user: User, note: Note, rendered: list[RenderedCard]) -> None:
+def _add_cards(session: Session, *, user: User, notes: list[Note], rendered: list[list[RenderedCard]]) -> int:
+    """The cards of freshly flushed notes and their new-card state, in two batched inserts."""
     cards = [
-        Card(note_id=note.id, ord=r.ord, front_html=r.front_html, back_html=r.back_html, answer=r.answer)
-        for r in rendered
+        (note, Card(note_id=note.id, ord=r.ord, front_html=r.front_html, back_html=r.back_html, answer=r.answer))
+        for note, note_cards in zip(notes, rendered, strict=True)
+        for r in note_cards
     ]
-    session.add_all(cards)
+    session.add_all([card for _, card in cards])
     session.flush()
     # A new card's due is its creation time: its place in the new-card queue (see srs).
     created = utcnow()
-    session.add_all([CardState(user_id=user.id, card_id=c.id, deck_id=note.deck_id, due=created) for c in cards])
+    session.add_all(
+        [CardState(user_id=user.id, card_id=card.id, deck_id=note.deck_id, due=created) for note, card in cards]
+    )
+    return len(cards)
+
+
+def add_rendered_notes(
+    session: Session, *, user: User, deck_id: int, prepared: list[tuple[NoteCreate, list[RenderedCard]]]
+) -> int:
+    """`create_note` for many notes at once, rendered beforehand (imports: the rendering stays outside the
+    write transaction); batched inserts, no commit. Returns the number of cards made."""
+    notes = [
+        Note(owner_id=user.id, deck_id=deck_id, kind=n.kind, front=n.front, back=n.back, tags=_tags_column(n.tags))
+        for n, _ in prepared
+    ]
+    session.add_all(notes)
+    session.flush()
+    return _add_cards(session, user=user, notes=notes, rendered=[rendered for _, rendered in prepared])
 
 
 def _move_states(session: Session, *, note_ids: list[int], deck_id: int) -> None:
@@ -81,7 +100,7 @@ def create_note(
         note.source_lecture_id, note.source_page, note.source_quote = source.lecture_id, source.page, source.quote
     session.add(note)
     session.flush()
-    _add_cards(session, user=user, note=note, rendered=rendered)
+    _add_cards(session, user=user, notes=[note], rendered=[rendered])
     if commit:
         session.commit()
     return note_public(session, user=user, notes=[note])[0]
@@ -109,7 +128,7 @@ def update_note(session: Session, *, user: User, note_id: int, note_in: NoteUpda
             r = rendered[ord_]
             card.front_html, card.back_html, card.answer = r.front_html, r.back_html, r.answer
             session.add(card)
-    _add_cards(session, user=user, note=note, rendered=[r for o, r in rendered.items() if o not in existing])
+    _add_cards(session, user=user, notes=[note], rendered=[[r for o, r in rendered.items() if o not in existing]])
     note.updated_at = utcnow()
     session.add(note)
     session.commit()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from datetime import UTC, datetime
 from typing import Any
 
 from fsrs import Card, Optimizer, Rating, ReviewLog, Scheduler
@@ -21,7 +20,7 @@ from fsrs.scheduler import DEFAULT_PARAMETERS
 from sqlalchemy import text
 from sqlmodel import Session
 
-from db import Database
+from db import Database, read_time
 from models.job import Job
 from models.user import FsrsStatus, User
 from processing.errors import Conflict
@@ -128,14 +127,8 @@ class FsrsOptimization:
             ReviewLog(
                 card_id=card_id,
                 rating=Rating(rating),
-                review_datetime=_utc(reviewed_at),
+                review_datetime=read_time(reviewed_at),
                 review_duration=duration_ms or None,
             )
             for card_id, rating, reviewed_at, duration_ms in rows
         ]
-
-
-def _utc(value: datetime | str) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlmodel import Session
 
+from db import read_time
 from models.stats import DayCount, DeckStats, ForecastDay, Retention, StateCounts, Stats, Streak
 from models.user import User
 from processing.decks import get_owned_deck
@@ -88,7 +89,7 @@ def stats(session: Session, *, user: User, now: datetime, deck_id: int | None = 
     ):
         if deck_id is not None and review_deck != deck_id:
             continue
-        day = study_day(_utc(reviewed_at), zone=zone, day_start_hour=user.day_start_hour)
+        day = study_day(read_time(reviewed_at), zone=zone, day_start_hour=user.day_start_hour)
         overall.add(day, rating, duration_ms, interval_before)
         per_deck[review_deck].add(day, rating, duration_ms, interval_before)
     states, forecast, deck_cards, deck_due = _scheduling(session, user=user, deck_id=deck_id, zone=zone, today=today)
@@ -116,12 +117,6 @@ def stats(session: Session, *, user: User, now: datetime, deck_id: int | None = 
     )
 
 
-def _utc(value: datetime | str) -> datetime:
-    if isinstance(value, str):  # SQLite hands back text for a raw query
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
 def _scheduling(
     session: Session, *, user: User, deck_id: int | None, zone: ZoneInfo, today: date
 ) -> tuple[StateCounts, list[ForecastDay], Counter, Counter]:
@@ -139,7 +134,7 @@ def _scheduling(
         counts[("new", "learning", "review", "relearning")[state]] += 1
         if state == 0 or due is None:
             continue
-        day = max(study_day(_utc(due), zone=zone, day_start_hour=user.day_start_hour), today)  # overdue: today
+        day = max(study_day(read_time(due), zone=zone, day_start_hour=user.day_start_hour), today)  # overdue: today
         offset = (day - today).days
         if offset < FORECAST_DAYS:
             due_by_day[offset] += 1

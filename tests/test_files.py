@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from models.generated import GeneratedKind
-from processing.generated import save_generated
+from processing.generated import download_name, save_generated
 from tests.conftest import user_id
 
 
@@ -64,3 +64,10 @@ def test_a_missing_file_says_so(client: TestClient, alice: dict) -> None:
         404,
         {"detail": "This file is missing from the data volume; make it again"},
     )
+
+
+def test_download_names_keep_words_and_drop_the_rest() -> None:
+    assert download_name("Quiz: Greek & math", "pdf") == "Quiz Greek math.pdf"
+    assert download_name("Ωμέγα / ../../etc", "apkg") == "Ωμέγα etc.apkg"
+    assert download_name("  ?!  ", "csv", fallback="deck") == "deck.csv"
+    assert len(download_name("x" * 300, "zip")) == 104

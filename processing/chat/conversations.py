@@ -31,7 +31,7 @@ from models.common import utcnow
 from models.lecture import Course, Lecture
 from models.note import Card, Note
 from processing.errors import BadRequest, Conflict, NotFound
-from processing.feedback import TAG
+from processing.feedback import expected_answer
 from processing.lectures import get_owned_course, get_owned_lecture
 from processing.render import render_markdown
 
@@ -191,22 +191,14 @@ def delete_conversation(session: Session, *, owner_id: int, conversation_id: int
 
 
 def card_context(session: Session, *, owner_id: int, card_id: int) -> CardContext:
-    row = session.exec(
-        select(Card, Note.owner_id, Note.source_lecture_id, Note.source_page)
-        .join(Note, col(Note.id) == col(Card.note_id))
+    """The card's question and answer as plain text (as type-in feedback reads them) and its source page."""
+    front, answer = expected_answer(session, user_id=owner_id, card_id=card_id)
+    lecture_id, page = session.exec(
+        select(Note.source_lecture_id, Note.source_page)
+        .join(Card, col(Card.note_id) == col(Note.id))
         .where(Card.id == card_id)
-    ).first()
-    if row is None or row[1] != owner_id:
-        raise NotFound("Card not found")
-    card, _, lecture_id, page = row
-    answer = card.answer or _plain(card.back_html)
-    return CardContext(
-        id=card.id, front=_plain(card.front_html), answer=answer, source_lecture_id=lecture_id, source_page=page
-    )
-
-
-def _plain(html_text: str) -> str:
-    return " ".join(TAG.sub(" ", html_text).split())
+    ).one()
+    return CardContext(id=card_id, front=front, answer=answer, source_lecture_id=lecture_id, source_page=page)
 
 
 def check_question(question: str) -> str:

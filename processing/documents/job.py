@@ -8,7 +8,6 @@ a restart) writes the same quiz from the same cards.
 from __future__ import annotations
 
 import random
-import re
 import secrets
 from datetime import datetime
 from typing import Any
@@ -29,7 +28,7 @@ from processing.documents import guide, quiz
 from processing.documents.mathtext import cloze_text, markdown_to_text
 from processing.documents.pdf import DocumentPDF, FontsMissing, save
 from processing.errors import Conflict
-from processing.generated import save_generated
+from processing.generated import download_name, save_generated
 from processing.jobs import JobContext, JobError, JobRunner
 from processing.lectures import get_owned_lecture
 from processing.storage import Storage
@@ -68,13 +67,6 @@ def start_guide(session: Session, *, runner: JobRunner, user: User, request: Gui
     return job
 
 
-def pdf_filename(title: str) -> str:
-    """The title as a file name people recognise: letters (any script), digits, spaces, - and _."""
-    cleaned = re.sub(r"[^\w\s-]+", " ", title, flags=re.UNICODE)
-    cleaned = re.sub(r"\s+", " ", cleaned).strip(" -_")[:100].strip()
-    return f"{cleaned or 'document'}.pdf"
-
-
 def _made_on(moment: datetime) -> str:
     return f"{moment.day} {moment:%B %Y}"
 
@@ -102,7 +94,7 @@ class _PdfJob:
                     owner_id=ctx.owner_id,
                     kind=kind,
                     title=title,
-                    filename=pdf_filename(title),
+                    filename=download_name(title, "pdf", fallback="document"),
                     media_type=PDF,
                     source=temp,
                     job_id=ctx.job_id,

@@ -32,7 +32,7 @@ from models.note import Note
 from models.user import User
 from processing.decks import get_owned_deck
 from processing.errors import Conflict, DomainError, NotFound
-from processing.generated import save_generated
+from processing.generated import download_name, save_generated
 from processing.interchange.anki_export import ExportedNote, SourcePage, note_guid, stable_id, write_package
 from processing.interchange.anki_import import plan_import, write_import
 from processing.interchange.anki_package import check_package, read_collection
@@ -132,7 +132,7 @@ class AnkiExport:
                     owner_id=ctx.owner_id,
                     kind=GeneratedKind.apkg,
                     title=f"{deck.name} (Anki package)",
-                    filename=f"{_safe_filename(deck.name)}.apkg",
+                    filename=download_name(deck.name, "apkg", fallback="deck"),
                     media_type=APKG_MEDIA_TYPE,
                     source=target,
                     job_id=ctx.job_id,
@@ -178,11 +178,6 @@ class AnkiExport:
                 source = SourcePage(note.source_lecture_id, title, note.source_page, image)
             out.append(ExportedNote(note, source))
         return out, missing
-
-
-def _safe_filename(name: str) -> str:
-    cleaned = "".join(ch if ch.isalnum() or ch in " -_.,()" else "_" for ch in name).strip(" .")
-    return cleaned[:120] or "deck"
 
 
 class AnkiImport:

@@ -20,15 +20,15 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from db import Database
-from models.common import utcnow
 from models.interchange_csv import CsvImported, CsvMapping, CsvPreview
 from models.lecture import Lecture
-from models.note import MAX_FIELD_CHARS, Card, Note, NoteCreate, NoteKind, normalize_tags
-from models.review import CardState
+from models.note import MAX_FIELD_CHARS, Note, NoteCreate, NoteKind, normalize_tags
 from models.user import User
 from processing.decks import get_owned_deck
 from processing.errors import BadRequest, Conflict, Invalid
-from processing.render import RenderedCard, render_cards
+from processing.generated import download_name
+from processing.notes import add_rendered_notes
+from processing.render import render_cards
 
 PREVIEW_ROWS = 10
 MAX_ROWS = 10_000
@@ -230,31 +230,8 @@ def import_csv(
         raise Invalid("Nothing was imported: " + "; ".join(f"line {line}: {why}" for line, why in errors))
     with database.transaction() as session:
         get_owned_deck(session, user=user, deck_id=deck_id)
-        cards = _insert_notes(session, user=user, deck_id=deck_id, prepared=prepared)
+        cards = add_rendered_notes(session, user=user, deck_id=deck_id, prepared=prepared)
     return CsvImported(created=len(prepared), cards=cards, deck_id=deck_id)
-
-
-def _insert_notes(
-    session: Session, *, user: User, deck_id: int, prepared: list[tuple[NoteCreate, list[RenderedCard]]]
-) -> int:
-    """The rows of processing/notes.create_note, in three batched inserts (the rendering was done
-    before the transaction; 10,000 rows hold the write lock for about 6 s)."""
-    notes = [
-        Note(owner_id=user.id, deck_id=deck_id, kind=n.kind, front=n.front, back=n.back, tags=tags_column(n.tags))
-        for n, _ in prepared
-    ]
-    session.add_all(notes)
-    session.flush()
-    cards = [
-        Card(note_id=note.id, ord=r.ord, front_html=r.front_html, back_html=r.back_html, answer=r.answer)
-        for note, (_, rendered) in zip(notes, prepared, strict=True)
-        for r in rendered
-    ]
-    session.add_all(cards)
-    session.flush()
-    created = utcnow()  # a new card's due is its place in the new-card queue (see processing/srs.py)
-    session.add_all([CardState(user_id=user.id, card_id=c.id, deck_id=deck_id, due=created) for c in cards])
-    return len(cards)
 
 
 # --- exporting -------------------------------------------------------------------------------------
@@ -277,15 +254,5 @@ def export_deck(session: Session, *, user: User, deck_id: int, delimiter: str) -
     for note, lecture_title in rows:
         source = f"{lecture_title}, p. {note.source_page}" if lecture_title and note.source_page else ""
         writer.writerow([note.front, note.back, note.kind, " ".join(note.tag_list), source])
-    return f"{safe_filename(deck.name)}.{'tsv' if delimiter == chr(9) else 'csv'}", buffer.getvalue()
-
-
-def tags_column(tags: list[str]) -> str:
-    """As processing/notes.py stores tags: space-delimited with a space at each end."""
-    return f" {' '.join(tags)} " if tags else " "
-
-
-def safe_filename(name: str) -> str:
-    """A deck or account name as a file name: letters, digits, - and _ only."""
-    cleaned = re.sub(r"[^\w-]+", "-", name, flags=re.UNICODE).strip("-_")
-    return cleaned[:80] or "deck"
+    extension = "tsv" if delimiter == "\t" else "csv"
+    return download_name(deck.name, extension, fallback="deck"), buffer.getvalue()

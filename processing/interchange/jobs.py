@@ -20,11 +20,10 @@ from models.generated import GeneratedKind
 from models.job import UNFINISHED, Job
 from models.user import User
 from processing.errors import Conflict, DomainError
-from processing.generated import save_generated
+from processing.generated import download_name, save_generated
 from processing.interchange.account_export import write_account_zip
 from processing.interchange.account_import import check_empty_account, import_account, open_account_archive
 from processing.interchange.backup import make_backup
-from processing.interchange.csv_io import safe_filename
 from processing.jobs import JobContext, JobError, JobInterrupted, JobRunner
 from processing.storage import Storage
 from processing.uploads import ReceivedFile
@@ -128,7 +127,7 @@ class AccountExportJob:
                     owner_id=ctx.owner_id,
                     kind=GeneratedKind.account,
                     title=f"Account export of {email}",
-                    filename=f"lectern-account-{safe_filename(email.split('@')[0])}-{_stamp(utcnow())}.zip",
+                    filename=download_name(f"lectern-account-{email.split('@')[0]}-{_stamp(utcnow())}", "zip"),
                     media_type="application/zip",
                     source=target,
                     job_id=ctx.job_id,
