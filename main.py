@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.ws_timing = ws.WebSocketTiming()
         app.state.storage = storage = Storage(settings.data_dir)
         storage.sweep_tmp()  # leftovers of uploads and ingests cut off by the last stop
+        interchange_jobs.sweep_imports(database, storage)  # uploads of import jobs cancelled while queued
         app.state.embedder = embedder = Embedder(settings.models_dir)
         if settings.preload_model:
             embedder.start_loading_in_background()  # start-up does not wait for it

@@ -2,11 +2,13 @@
 handlers (registered in main.py's lifespan through `register`) and the functions that start them.
 
 An uploaded account export waits for its job under <data dir>/imports/ (not tmp/, which is swept at
-start-up, because a job outlives a restart); it is removed once the job has finished either way.
+start-up, because a job outlives a restart); it is removed once the job has finished either way, and
+`sweep_imports` removes at start-up what no unfinished job still needs (a job cancelled while queued).
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -46,6 +48,19 @@ def _refuse_second(session: Session, *, owner_id: int | None, kind: str, message
         query = query.where(Job.owner_id == owner_id)
     if session.exec(query.limit(1)).first() is not None:
         raise Conflict(message)
+
+
+def sweep_imports(database: Database, storage: Storage) -> int:
+    """Deletes uploads under imports/ that no queued or running import job refers to; returns how many."""
+    with database.session() as session:
+        waiting = session.exec(select(Job.params).where(col(Job.status).in_(UNFINISHED))).all()
+    needed = {str(json.loads(params or "{}").get("upload")) for params in waiting}
+    removed = 0
+    for path in storage.root.joinpath("imports").rglob("*"):
+        if path.is_file() and path.name not in needed:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 # --- starting ----------------------------------------------------------------------------------------
