@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     ocr_langs: str = Field(default="eng", description="Tesseract languages, e.g. 'eng+deu'")
     models_dir: Path | None = Field(default=None, description="where the exported embedding model lives")
     preload_model: bool = Field(default=True, description="load the embedding model in the background at start")
+    vector_cache_mb: int = Field(default=512, ge=16, le=65_536, description="search vectors kept in memory")
     # Language model provider: builtin (offline, default) | gemini | openai (any OpenAI-compatible server).
     llm: Literal["builtin", "gemini", "openai"] = "builtin"
     gemini_api_key: str = Field(default="", validation_alias=AliasChoices("GEMINI_API_KEY", "LECTERN_GEMINI_API_KEY"))

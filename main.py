@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.embedder = embedder = Embedder(settings.models_dir)
         if settings.preload_model:
             embedder.start_loading_in_background()  # start-up does not wait for it
-        app.state.vector_index = VectorIndex(database)
+        app.state.vector_index = VectorIndex(database, max_bytes=settings.vector_cache_mb * 1024 * 1024)
         workers = ocr.default_workers()
         app.state.executor = ThreadPoolExecutor(
             max_workers=workers, thread_name_prefix="lectern-job", initializer=lower_thread_priority

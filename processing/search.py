@@ -3,7 +3,9 @@ with reciprocal rank fusion, one result per page.
 
 The vectors of each user's chunks are kept in memory as one float32 matrix (VectorIndex, owned
 by the app), loaded on the first search and dropped when an ingest or a delete changes them:
-a search is then one matrix-vector product, ~10 ms for 100k chunks on this machine.
+a search is then one matrix-vector product, ~10 ms for 100k chunks on this machine. The cache keeps
+at most `max_bytes` of vectors (LECTERN_VECTOR_CACHE_MB); the users who searched least recently go
+first, and their next search reloads (about 1 s per 100k chunks).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import html
 import re
 import threading
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,15 +55,26 @@ class _OwnerVectors:
     lecture_ids: np.ndarray  # int64 (n,)
     matrix: np.ndarray  # float32 (n, 384), unit rows
 
+    @property
+    def nbytes(self) -> int:
+        return self.chunk_ids.nbytes + self.lecture_ids.nbytes + self.matrix.nbytes
+
 
 class VectorIndex:
-    """Per-user chunk vectors in memory; thread-safe; `invalidate(owner_id)` after changes."""
+    """Per-user chunk vectors in memory, least recently used evicted past `max_bytes`; thread-safe;
+    `invalidate(owner_id)` after changes."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, max_bytes: int = 512 * 1024 * 1024) -> None:
         self._db = database
         self._lock = threading.Lock()
-        self._cache: dict[int, _OwnerVectors] = {}
+        self._cache: OrderedDict[int, _OwnerVectors] = OrderedDict()  # least recently used first
         self._generation: dict[int, int] = {}
+        self.max_bytes = max_bytes
+
+    @property
+    def cached_bytes(self) -> int:
+        with self._lock:
+            return sum(v.nbytes for v in self._cache.values())
 
     def invalidate(self, owner_id: int) -> None:
         with self._lock:
@@ -70,14 +84,25 @@ class VectorIndex:
     def vectors(self, owner_id: int) -> _OwnerVectors:
         with self._lock:
             cached = self._cache.get(owner_id)
+            if cached is not None:
+                self._cache.move_to_end(owner_id)
+                return cached
             generation = self._generation.get(owner_id, 0)
-        if cached is not None:
-            return cached
         loaded = self._load(owner_id)
         with self._lock:
             if self._generation.get(owner_id, 0) == generation:  # nothing changed while loading
                 self._cache[owner_id] = loaded
+                self._evict(keep=owner_id)
         return loaded
+
+    def _evict(self, *, keep: int) -> None:
+        """Drops the least recently used users' vectors until the cache fits (the user being served stays)."""
+        total = sum(v.nbytes for v in self._cache.values())
+        for owner_id in list(self._cache):
+            if total <= self.max_bytes:
+                break
+            if owner_id != keep:
+                total -= self._cache.pop(owner_id).nbytes
 
     def _load(self, owner_id: int) -> _OwnerVectors:
         with self._db.session() as session:
