@@ -4,7 +4,8 @@ Steps, each reported to the job (and so to the owner's sockets): reading → ocr
 chunking → embedding → saving. Nothing is written to the lecture's rows until the very end,
 where pages and chunks replace the old ones in one transaction and the staged page images are
 swapped in; a cancelled, failed or interrupted run leaves the lecture as it was (its staging
-directory under tmp/ is removed). After a server restart the job runs again from the start.
+directory under tmp/ is removed). After a server restart the job runs again, reusing the OCR of the
+pages it had already read (processing/ocr_checkpoint.py).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from processing.embeddings import Embedder
 from processing.extract import UnsupportedFile, filetypes, images, pdf, pptx, text
 from processing.extract.quality import is_real_text
 from processing.jobs import JobCancelled, JobContext, JobError, JobInterrupted
+from processing.ocr_checkpoint import OcrCheckpoint
 from processing.storage import Storage
 
 log = logging.getLogger("lectern.ingest")
@@ -56,6 +58,7 @@ class PageDraft:
     source: PageSource
     ocr_confidence: float | None = None
     has_image: bool = False
+    ocr_resumed: bool = False  # its OCR came from the checkpoint of an interrupted run
 
 
 def find_libreoffice() -> str | None:
@@ -79,16 +82,20 @@ class Ingest:
     def __call__(self, ctx: JobContext) -> dict[str, Any]:
         lecture_id = int(ctx.params["lecture_id"])
         staged = self.storage.temp_dir(prefix=f"pages-{lecture_id}-")
+        interrupted = False
         try:
             lecture = self._start(ctx, lecture_id)
             return self._run(ctx, lecture, staged)
         except Exception as error:
+            interrupted = isinstance(error, JobInterrupted)
             settled = self._settle(ctx, lecture_id, error)
             if settled is error:
                 raise
             raise settled from error
         finally:
             shutil.rmtree(staged, ignore_errors=True)
+            if not interrupted:  # an interrupted run resumes with the pages it has read
+                shutil.rmtree(self.storage.ocr_checkpoint_dir(lecture_id), ignore_errors=True)
 
     def _settle(self, ctx: JobContext, lecture_id: int, error: Exception) -> Exception:
         """Records the outcome on the lecture; returns the exception that tells the runner."""
@@ -135,13 +142,17 @@ class Ingest:
         if original is None:
             raise JobError("The uploaded file is missing from the data directory; upload it again")
         kind = filetypes.FileKind(lecture.file_kind)
+        checkpoint = OcrCheckpoint(
+            self.storage.ocr_checkpoint_dir(lecture.id),
+            key=f"{lecture.sha256}:{self.options.ocr_langs}:{ocr.DEFAULT_DPI}",
+        )
         drawn_by = None  # what drew the page images
         if kind == filetypes.FileKind.pdf:
-            pages, drawn_by = self._read_pdf(ctx, original, staged), "pdf"
+            pages, drawn_by = self._read_pdf(ctx, original, staged, checkpoint), "pdf"
         elif kind == filetypes.FileKind.pptx:
             pages, drawn_by = self._read_pptx(ctx, original, staged)
         elif kind.is_image:
-            pages, drawn_by = self._read_images(ctx, original, staged), "image"
+            pages, drawn_by = self._read_images(ctx, original, staged, checkpoint), "image"
         else:
             pages = [PageDraft(n, t, PageSource.text) for n, t in enumerate(text.text_pages(original), start=1)]
         ctx.progress(step="chunking", current=0, total=len(pages), message="Splitting the text into passages")
@@ -154,6 +165,7 @@ class Ingest:
             "lecture_id": lecture.id,
             "pages": len(pages),
             "ocr_pages": len(ocr_pages),
+            "ocr_pages_resumed": sum(p.ocr_resumed for p in pages),
             "low_confidence_pages": [p.number for p in ocr_pages if (p.ocr_confidence or 0) < 60],
             "empty_pages": [p.number for p in pages if not p.text.strip()],
             "chunks": len(chunks),
@@ -162,7 +174,7 @@ class Ingest:
             "seconds": round(time.monotonic() - started, 2),
         }
 
-    def _read_pdf(self, ctx: JobContext, path: Path, staged: Path) -> list[PageDraft]:
+    def _read_pdf(self, ctx: JobContext, path: Path, staged: Path, checkpoint: OcrCheckpoint) -> list[PageDraft]:
         total = pdf.page_count(path)
         pages: list[PageDraft] = []
         for layer in pdf.text_layer(path):
@@ -170,20 +182,28 @@ class Ingest:
             ctx.progress(step="reading", current=layer.number, total=total, message="Reading the text layer")
         needing_ocr = [p.number for p in pages if not is_real_text(p.text) or self._scan_with_a_caption(path, p)]
         if needing_ocr:
-            self._ocr_pdf(ctx, path, pages, needing_ocr)
+            self._ocr_pdf(ctx, path, pages, needing_ocr, checkpoint)
         self._images(ctx, staged, pages, lambda number: pdf.render_page(path, number, dpi=VIEWER_DPI))
         return pages
 
-    def _ocr_pdf(self, ctx: JobContext, path: Path, pages: list[PageDraft], numbers: list[int]) -> None:
+    def _ocr_pdf(
+        self, ctx: JobContext, path: Path, pages: list[PageDraft], numbers: list[int], checkpoint: OcrCheckpoint
+    ) -> None:
+        saved = {n: result for n in numbers if (result := checkpoint.get(n)) is not None}
+
         def progress(done: int, total: int) -> None:
+            done, total = done + len(saved), total + len(saved)
             message = f"Recognising text (OCR), page {done} of {total}"
             ctx.progress(step="ocr", current=done, total=total, message=message)
 
-        ctx.progress(step="ocr", current=0, total=len(numbers), message="Recognising text (OCR)")
-        results = ocr.ocr_pdf_pages(
-            path, numbers, langs=self.options.ocr_langs, workers=self.options.workers, progress=progress
+        ctx.progress(step="ocr", current=len(saved), total=len(numbers), message="Recognising text (OCR)")
+        todo = [n for n in numbers if n not in saved]
+        read = ocr.ocr_pdf_pages(
+            path, todo, langs=self.options.ocr_langs, workers=self.options.workers, progress=progress
         )
-        for number, result in results:
+        for number in saved:
+            pages[number - 1].ocr_resumed = True
+        for number, result in [*saved.items(), *self._checkpointed(read, checkpoint)]:
             page = pages[number - 1]
             if is_real_text(page.text):  # a scan under a short real layer: keep both, the layer first
                 extra = _new_words(result.text, page.text)
@@ -193,6 +213,14 @@ class Ingest:
             # otherwise OCR wins unless it found nothing where the layer had something (symbols, say)
             elif result.text.strip() or not page.text.strip():
                 page.text, page.source, page.ocr_confidence = result.text, PageSource.ocr, result.mean_confidence
+
+    @staticmethod
+    def _checkpointed(
+        results: Iterable[tuple[int, ocr.OcrResult]], checkpoint: OcrCheckpoint
+    ) -> Iterator[tuple[int, ocr.OcrResult]]:
+        for number, result in results:
+            checkpoint.put(number, result)
+            yield number, result
 
     @staticmethod
     def _scan_with_a_caption(path: Path, page: PageDraft) -> bool:
@@ -252,16 +280,21 @@ class Ingest:
             return None
         return next(iter(out.glob("*.pdf")), None)
 
-    def _read_images(self, ctx: JobContext, path: Path, staged: Path) -> list[PageDraft]:
+    def _read_images(self, ctx: JobContext, path: Path, staged: Path, checkpoint: OcrCheckpoint) -> list[PageDraft]:
         ctx.progress(step="reading", current=0, total=0, message="Opening the image")
         frames = images.load_image_pages(path)
         pages = [PageDraft(n, "", PageSource.ocr) for n in range(1, len(frames) + 1)]
         ctx.progress(step="ocr", current=0, total=len(frames), message="Recognising text (OCR)")
 
-        def read(frame: Image.Image) -> ocr.OcrResult:
-            return ocr.ocr_image(frame, langs=self.options.ocr_langs)
+        def read(page: PageDraft) -> ocr.OcrResult:
+            result = checkpoint.get(page.number)
+            page.ocr_resumed = result is not None
+            if result is None:
+                result = ocr.ocr_image(frames[page.number - 1], langs=self.options.ocr_langs)
+                checkpoint.put(page.number, result)
+            return result
 
-        for done, (page, result) in enumerate(zip(pages, self._parallel(read, frames), strict=True), start=1):
+        for done, (page, result) in enumerate(zip(pages, self._parallel(read, pages), strict=True), start=1):
             page.text, page.ocr_confidence = result.text, result.mean_confidence
             ctx.progress(step="ocr", current=done, total=len(frames), message=f"Recognising text (OCR), page {done}")
         self._images(ctx, staged, pages, lambda number: frames[number - 1])

@@ -39,6 +39,9 @@ class Storage:
     def page_image(self, lecture_id: int, number: int, *, thumb: bool = False) -> Path:
         return self.pages_dir(lecture_id) / (f"{number}.thumb.webp" if thumb else f"{number}.webp")
 
+    def ocr_checkpoint_dir(self, lecture_id: int) -> Path:
+        return self.root / "ocr" / str(lecture_id)
+
     def generated_path(self, owner_id: int, file_id: int, extension: str) -> Path:
         return self.root / "generated" / str(owner_id) / f"{file_id}.{extension}"
 
@@ -68,7 +71,11 @@ class Storage:
             shutil.rmtree(old, ignore_errors=True)
 
     def delete_lecture(self, lecture_id: int) -> None:
-        for directory in (self.root / "uploads" / str(lecture_id), self.pages_dir(lecture_id)):
+        for directory in (
+            self.root / "uploads" / str(lecture_id),
+            self.pages_dir(lecture_id),
+            self.ocr_checkpoint_dir(lecture_id),
+        ):
             shutil.rmtree(directory, ignore_errors=True)
 
     def sweep_tmp(self) -> int:

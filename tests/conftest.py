@@ -211,6 +211,15 @@ def upload(client: TestClient, headers: dict[str, str], course_id: int, name: st
     )
 
 
+def wait_for_job(client: TestClient, headers: dict[str, str], job_id: int, timeout: float = 120) -> dict:
+    """Polls until the job has finished (any outcome); returns the job."""
+    deadline = time.monotonic() + timeout
+    while (job := client.get(f"/api/jobs/{job_id}", headers=headers).json())["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.05)
+    return job
+
+
 def wait_for_lecture(client: TestClient, headers: dict[str, str], lecture_id: int, timeout: float = 120) -> dict:
     """Polls until the lecture's ingest has finished (any outcome); returns the lecture."""
     deadline = time.monotonic() + timeout

@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 import re
 import subprocess
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from processing.documents import quiz
 from processing.documents.mathtext import cloze_question, latex_to_text, markdown_to_text, normalise
 from processing.documents.pdf import DocumentPDF
 from processing.documents.quiz import QuizCard
-from tests.conftest import ingest, make_course, make_deck, make_note, sql, sql_time, user_id
+from tests.conftest import ingest, make_course, make_deck, make_note, sql, sql_time, user_id, wait_for_job
 from tests.documents import lecture_pdf
 
 LONG_ANSWER = " ".join(
@@ -47,16 +46,6 @@ CLOZE = [
 ]
 TYPEIN = [("Chemical symbol of gold", "Au"), ("Chemical symbol of iron", "Fe")]
 NOTE_COUNT = len(BASIC) + len(REVERSED) + len(CLOZE) + len(TYPEIN)
-
-
-def wait_for_job(client: TestClient, headers: dict, job_id: int, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        job = client.get(f"/api/jobs/{job_id}", headers=headers).json()
-        if job["status"] not in ("queued", "running"):
-            return job
-        assert time.monotonic() < deadline, f"job still {job['status']}"
-        time.sleep(0.05)
 
 
 def make_every_kind(client: TestClient, headers: dict, name: str = "Everything") -> int:

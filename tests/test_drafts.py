@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import time
-
 from fastapi.testclient import TestClient
 
 from processing.cardgen.citations import quote_in_page
-from tests.conftest import ingest, make_course, make_deck, make_note, sql
+from tests.conftest import ingest, make_course, make_deck, make_note, sql, wait_for_job
 from tests.llm_servers import LLMServer, openai_error, openai_json
 
 LECTURE = """# Cell energy
@@ -35,14 +33,6 @@ def generate(client: TestClient, headers: dict, lecture_id: int, deck_id: int, *
     )
     assert response.status_code == 202, response.text
     return wait_for_job(client, headers, response.json()["id"])
-
-
-def wait_for_job(client: TestClient, headers: dict, job_id: int, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while (job := client.get(f"/api/jobs/{job_id}", headers=headers).json())["status"] in ("queued", "running"):
-        assert time.monotonic() < deadline, job
-        time.sleep(0.05)
-    return job
 
 
 def lecture_with_deck(client: TestClient, headers: dict) -> tuple[dict, int]:

@@ -74,6 +74,7 @@ def test_text_pdf_becomes_pages_images_chunks_and_is_searchable(
         "lecture_id": lecture["id"],
         "pages": 3,
         "ocr_pages": 0,
+        "ocr_pages_resumed": 0,
         "low_confidence_pages": [],
         "empty_pages": [],
         "chunks": 3,

@@ -1,6 +1,6 @@
 """The ingest job as its owner sees it: WebSocket events in order (and only to the owner), cancel
 that leaves nothing half-written, and a server killed mid-ingest that finishes the lecture after
-it is started again."""
+it is started again, without reading again the pages it had already OCRed."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 from fastapi.testclient import TestClient
 
-from tests.conftest import make_course, serve, sql, upload, wait_for_lecture
+from tests.conftest import make_course, serve, sql, upload, wait_for_job, wait_for_lecture
 from tests.documents import SCANNED_LINES, add_scanned_page, new_pdf, render_text
 from tests.test_ws import connected, job_events
 
@@ -70,10 +70,13 @@ def test_cancel_mid_ocr_writes_nothing(client: TestClient, alice: dict, tmp_path
         assert sql(client, f"SELECT count(*) FROM {table} WHERE lecture_id = ?", lecture_id) == [(0,)]
     data_dir = client.app.state.settings.data_dir
     assert not (data_dir / "pages" / str(lecture_id)).exists()
+    assert not (data_dir / "ocr" / str(lecture_id)).exists()  # a cancel keeps no OCR checkpoint
     assert list((data_dir / "tmp").iterdir()) == []
     # It can be processed again, to the end.
-    assert client.post(f"/api/lectures/{lecture_id}/reprocess", headers=alice).status_code == 202
-    assert wait_for_lecture(client, alice, lecture_id)["status"] == "ready"
+    again = client.post(f"/api/lectures/{lecture_id}/reprocess", headers=alice)
+    assert again.status_code == 202
+    result = wait_for_job(client, alice, again.json()["job"]["id"])["result"]
+    assert (result["ocr_pages"], result["ocr_pages_resumed"]) == (8, 0)
 
 
 def test_deleting_a_lecture_while_it_is_read_stops_the_job(client: TestClient, alice: dict, tmp_path: Path) -> None:
@@ -103,13 +106,16 @@ def test_a_server_killed_mid_ingest_finishes_the_lecture_after_restart(tmp_path:
         accepted = http.post(f"/api/courses/{course}/lectures", files=files).json()
         job_id, lecture_id = accepted["job"]["id"], accepted["lecture"]["id"]
         deadline = time.monotonic() + 60
-        while (job := http.get(f"/api/jobs/{job_id}").json())["step"] != "ocr" or job["current"] < 1:
+        while (job := http.get(f"/api/jobs/{job_id}").json())["step"] != "ocr" or job["current"] < 2:
             assert time.monotonic() < deadline, job
             time.sleep(0.05)
         server.process.send_signal(signal.SIGKILL)
         server.process.wait(timeout=10)
     assert sql(data_dir / "app.db", "SELECT status, attempts FROM job WHERE id = ?", job_id) == [("running", 1)]
     assert sql(data_dir / "app.db", "SELECT status FROM lecture WHERE id = ?", lecture_id) == [("processing",)]
+    checkpoint = data_dir / "ocr" / str(lecture_id)
+    read_before_the_kill = len(list(checkpoint.glob("*.json")))
+    assert 2 <= read_before_the_kill < 8
 
     with (
         httpx.Client(timeout=30, headers=http.headers) as http,
@@ -123,12 +129,14 @@ def test_a_server_killed_mid_ingest_finishes_the_lecture_after_restart(tmp_path:
             time.sleep(0.1)
         job = http.get(f"/api/jobs/{job_id}").json()
         assert (job["status"], job["attempts"]) == ("succeeded", 2)
+        assert job["result"]["ocr_pages_resumed"] == read_before_the_kill
         pages = http.get(f"/api/lectures/{lecture_id}/pages").json()
         assert [p["source"] for p in pages] == ["ocr"] * 8
         assert "Page marker 8" in http.get(f"/api/lectures/{lecture_id}/pages/8").json()["text"]
         hit = http.get("/api/search", params={"q": "marker 5"}).json()["results"][0]
         assert (hit["lecture_id"], hit["page"]) == (lecture_id, 5)
     assert list((data_dir / "tmp").iterdir()) == []
+    assert not checkpoint.exists()
 
 
 def test_progress_reaches_the_rest_api_too(client: TestClient, alice: dict, tmp_path: Path) -> None:
