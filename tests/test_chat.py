@@ -14,6 +14,7 @@ from starlette.testclient import WebSocketTestSession
 
 from processing.cardgen.citations import quote_in_page
 from tests.conftest import ingest, make_course, make_deck, make_note, sql
+from tests.documents import lecture_pdf
 from tests.llm_servers import LLMServer, Reply, gemini_stream, openai_stream
 from tests.test_ws import connected
 
@@ -363,3 +364,24 @@ def test_other_tabs_hear_of_renames_and_deletes(client: TestClient, alice: dict)
         for change in ("created", "renamed", "deleted")
     ]
     assert client.get(path, headers=alice).status_code == 404
+
+
+def test_a_quote_does_not_start_with_the_running_header(client: TestClient, alice: dict, tmp_path: Path) -> None:
+    pages = [
+        ["Photosynthesis turns light, water and carbon dioxide into glucose and oxygen in the chloroplast."],
+        ["Glycolysis splits one glucose molecule into two pyruvate molecules in the cytoplasm of the cell."],
+        ["The citric acid cycle oxidises acetyl groups in the mitochondrial matrix and releases carbon dioxide."],
+    ]
+    pdf = lecture_pdf(tmp_path / "headed.pdf", pages, heading="BIO 101 Cell Biology, Fall 2026, page")
+    lecture = ingest(client, alice, make_course(client, alice), "headed.pdf", pdf.read_bytes())
+    chunk = sql(client, "SELECT text FROM lecture_chunk WHERE lecture_id = ? AND page = 2", lecture["id"])[0][0]
+    assert chunk.startswith("BIO 101 Cell Biology, Fall 2026, page 2")  # the header runs into the sentence
+
+    conversation = converse(client, alice)
+    with connected(client, alice) as ws:
+        ask(client, alice, conversation["id"], "What does glycolysis split glucose into?")
+        done = answer_events(ws)[-1]["message"]
+    first = done["citations"][0]
+    assert (first["lecture_id"], first["page"]) == (lecture["id"], 2)
+    assert first["quote"].startswith("Glycolysis splits one glucose molecule"), first["quote"]
+    assert "Fall 2026" not in done["content"]

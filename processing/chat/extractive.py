@@ -4,6 +4,7 @@ Each retrieved passage is cut into sentences; every sentence is scored by its me
 question (embedding cosine) plus a little for sharing the question's words. The best sentence of a
 passage, with its neighbour when it is very short, is that passage's extract. The best extract is
 always given; a second and third only when they score nearly as well and come from other pages.
+A sentence that begins with the page's running header (see retrieval.running_lines) starts after it.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def choose_extracts(question: str, passages: list[Passage], *, embedder: Embedde
     supported = [p for p in passages if p.supports][:READ_PASSAGES]
     if not supported:
         return []
-    spans = {p.chunk_id: sentences(p.text) or [(0, len(p.text))] for p in supported}
+    spans = {p.chunk_id: passage_sentences(p) or [(0, len(p.text))] for p in supported}
     texts = [p.text[a:b] for p in supported for a, b in spans[p.chunk_id]]
     query = f"{context}\n{question}" if context.strip() else question
     vectors = embedder.encode([query, *texts])
@@ -75,6 +76,27 @@ def choose_extracts(question: str, passages: list[Passage], *, embedder: Embedde
         score, i = best
         extracts.append(Extract(passage, _quote(passage.text, passage_spans, i), 0.5 * score + 0.5 * passage.cosine))
     return _pick(extracts)
+
+
+def passage_sentences(passage: Passage) -> list[tuple[int, int]]:
+    """The passage's sentence spans, each starting after any running header or footer that opens it
+    (its digits may differ: page numbers)."""
+    spans = sentences(passage.text)
+    if not passage.running_lines:
+        return spans
+    pattern = re.compile(r"\s*(?:" + "|".join(_line_pattern(line) for line in passage.running_lines) + r")\s*")
+    trimmed = []
+    for start, end in spans:
+        while (match := pattern.match(passage.text, start, end)) is not None and match.end() > start:
+            start = match.end()
+        if len(WORD.findall(passage.text[start:end])) >= 3:
+            trimmed.append((start, end))
+    return trimmed
+
+
+def _line_pattern(line: str) -> str:
+    parts = [r"\d+" if part.isdigit() else re.escape(part) for part in re.findall(r"\d+|\D", " ".join(line.split()))]
+    return "".join(r"\s+" if part == re.escape(" ") else part for part in parts)
 
 
 def _quote(text: str, spans: list[tuple[int, int]], i: int) -> str:

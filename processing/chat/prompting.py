@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from processing.chat.extractive import sentences
+from processing.chat.extractive import passage_sentences, sentences
 from processing.chat.retrieval import Passage
 from processing.embeddings import Embedder
 
@@ -81,7 +81,7 @@ def citations(answer: str, passages: list[Passage], *, embedder: Embedder) -> li
     if not numbers:
         return []
     claims = {n: _claims_citing(answer, n) for n in numbers}
-    candidates = {n: [passages[n - 1].text[a:b] for a, b in sentences(passages[n - 1].text)] for n in numbers}
+    candidates = {n: [passages[n - 1].text[a:b] for a, b in passage_sentences(passages[n - 1])] for n in numbers}
     texts = [text for n in numbers for text in (claims[n], *candidates[n])]
     vectors = embedder.encode(texts)
     result, row = [], 0

@@ -8,12 +8,14 @@ question, the card), so "and what does it produce?" still finds the page the con
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel import Session, col, select
 
 from db import chunk_search_ranked
-from models.lecture import Lecture, LectureChunk, LectureStatus
+from models.lecture import Lecture, LectureChunk, LecturePage, LectureStatus
+from processing.cardgen import PageInput
+from processing.cardgen.layout import boilerplate_lines, edge_lines, line_key
 from processing.embeddings import Embedder
 from processing.search import CANDIDATES, VectorIndex, fuse, query_words
 
@@ -36,6 +38,7 @@ class Passage:
     cosine: float  # to the question (with its context)
     keyword: bool  # matched by words too
     word_share: float  # of the question's words, the share found in it
+    running_lines: tuple[str, ...] = ()  # its lecture's running headers and footers, as printed
 
     @property
     def supports(self) -> bool:
@@ -122,7 +125,31 @@ def retrieve(
         chosen.append(passage)
         if len(chosen) >= limit:
             break
-    return chosen
+    running = running_lines(session, lecture_ids=sorted({p.lecture_id for p in chosen}))
+    return [replace(p, running_lines=running.get(p.lecture_id, ())) for p in chosen]
+
+
+def running_lines(session: Session, *, lecture_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """Per lecture, the lines repeated at the top or bottom of its pages (a course name, a URL, "Page 3"),
+    as printed: a quote should not start with them. Chunk text has lost its line breaks, so they
+    otherwise run into the first sentence of a page."""
+    if not lecture_ids:
+        return {}
+    rows = session.exec(
+        select(LecturePage.lecture_id, LecturePage.number, LecturePage.text, LecturePage.source).where(
+            col(LecturePage.lecture_id).in_(lecture_ids)
+        )
+    ).all()
+    pages: dict[int, list[PageInput]] = {}
+    for lecture_id, number, text, source in rows:
+        pages.setdefault(lecture_id, []).append(PageInput(number, text, str(source)))
+    found = {}
+    for lecture_id, inputs in pages.items():
+        keys = boilerplate_lines(inputs)
+        if keys:
+            lines = {line for page in inputs for line in edge_lines(page.text) if line_key(line) in keys}
+            found[lecture_id] = tuple(sorted(lines, key=len, reverse=True))
+    return found
 
 
 def word_share(text: str, words: list[str]) -> float:
