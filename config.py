@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
     request_threads: int = Field(default=4, ge=1, le=64, description="threads serving blocking requests")
     max_upload_mb: int = Field(default=100, ge=1, le=10_000, description="largest accepted upload")
+    user_quota_mb: int = Field(
+        default=1024, ge=1, le=10_000_000, description="card media (images, audio) each account may store"
+    )
     max_pages: int = Field(default=500, ge=1, le=100_000, description="most pages (slides) one lecture may have")
     ocr_langs: str = Field(default="eng", description="Tesseract languages, e.g. 'eng+deu'")
     models_dir: Path | None = Field(default=None, description="where the exported embedding model lives")
@@ -115,6 +118,10 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def user_quota_bytes(self) -> int:
+        return self.user_quota_mb * 1024 * 1024
 
     @cached_property
     def sqlalchemy_url(self) -> str:

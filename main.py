@@ -30,6 +30,7 @@ from processing.chat.answering import ChatAnswers
 from processing.documents import job as document_jobs
 from processing.embeddings import Embedder
 from processing.errors import DomainError
+from processing.feedback import FeedbackStreams
 from processing.hub import Hub
 from processing.ingest import Ingest, IngestOptions, reconcile_lectures
 from processing.interchange import anki_jobs
@@ -39,12 +40,14 @@ from processing.ratelimit import LoginLimiter
 from processing.search import VectorIndex
 from processing.security import TokenService
 from processing.storage import Storage
-from routers import admin, auth, chat, decks, files, jobs, notes, review, stats, users, ws
+from routers import admin, auth, chat, decks, files, jobs, notes, notices, review, sharing, stats, users, ws
 from routers import anki as anki_routes
 from routers import documents as document_routes
 from routers import drafts as draft_routes
+from routers import exams as exam_routes
 from routers import interchange as interchange_routes
 from routers import lectures as lecture_routes
+from routers import media as media_routes
 from routers import search as search_routes
 from routers.deps import DatabaseDep
 from routers.middleware import SecurityHeadersAndLogging
@@ -113,7 +116,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         runner.register(
             anki_jobs.APKG_IMPORT,
-            anki_jobs.AnkiImport(database=database, storage=storage),
+            anki_jobs.AnkiImport(
+                database=database, storage=storage, quota_bytes=lambda: app.state.settings.user_quota_bytes
+            ),
             doing="importing the Anki package",
         )
         interchange_jobs.register(runner, database=database, storage=storage, app_version=VERSION)
@@ -138,12 +143,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             provider=lambda: llm.provider_from_settings(app.state.settings),
             publish=app.state.hub.publish,
         )
+        app.state.feedback = FeedbackStreams(app.state.hub.publish)
         if not (NODE_MODULES / "katex").is_dir():
             log.warning("node_modules/katex is missing: math will not render (run `make setup`)")
         log.info("lectern started", extra={"data_dir": str(settings.data_dir), "version": VERSION})
         yield
         # Running jobs stop at their next progress report and go back to the queue.
         await anyio.to_thread.run_sync(app.state.chat.shutdown)
+        app.state.feedback.stop_all()
         await anyio.to_thread.run_sync(partial(app.state.jobs.shutdown, timeout=10.0))
         database.dispose()
         log.info("lectern stopped")
@@ -157,9 +164,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         auth,
         users,
         admin,
+        sharing,  # before decks: /api/decks/public is not a deck id
         decks,
+        exam_routes,
         notes,
+        notices,
         lecture_routes,
+        media_routes,
         search_routes,
         draft_routes,
         chat,

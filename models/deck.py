@@ -60,3 +60,9 @@ class DeckPublic(DeckBase):
     due_count: int = 0
     new_count: int = 0
     suspended_count: int = 0
+    # Sharing: False for a deck the user subscribes to (read-only); whose it is; for the owner's
+    # public decks, how many accounts study it.
+    owned: bool = True
+    subscribed: bool = False
+    owner_name: str = ""
+    subscriber_count: int = 0

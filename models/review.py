@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import IntEnum
 
+from pydantic import model_serializer
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from models.common import UTCDateTime, utcnow
+from models.exam import ExamNote
 
 
 class CardStateKind(IntEnum):
@@ -83,6 +85,7 @@ class ReviewCard(SQLModel):
     intervals: dict[str, Interval]
     source_lecture_id: int | None = None  # a card made from a lecture: the page it cites
     source_page: int | None = None
+    exam: ExamNote | None = None  # set when shown early for an exam (processing/exam.py)
 
 
 class QueueCounts(SQLModel):
@@ -91,6 +94,14 @@ class QueueCounts(SQLModel):
     new: int
     learning: int
     review: int
+    exam: int = 0  # reviews the exam tier would serve now; left out of the JSON when 0
+
+    @model_serializer(mode="wrap")
+    def _without_zero_exam(self, handler) -> dict:
+        data = handler(self)
+        if not data.get("exam"):
+            data.pop("exam", None)
+        return data
 
 
 class NextCard(SQLModel):

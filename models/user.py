@@ -19,6 +19,8 @@ class UserSettings(SQLModel):
     new_cards_per_day: int = Field(default=20, ge=0, le=9999)
     timezone: str = Field(default="UTC", max_length=64)
     day_start_hour: int = Field(default=4, ge=0, le=23)
+    # The most reviews per study day that exam scheduling (processing/exam.py) may lead to.
+    exam_daily_budget: int = Field(default=200, ge=10, le=5000)
 
     @field_validator("timezone")
     @classmethod
@@ -154,6 +156,7 @@ class SettingsUpdate(SQLModel):
     new_cards_per_day: int | None = Field(default=None, ge=0, le=9999)
     timezone: str | None = Field(default=None, max_length=64)
     day_start_hour: int | None = Field(default=None, ge=0, le=23)
+    exam_daily_budget: int | None = Field(default=None, ge=10, le=5000)
 
     @field_validator("timezone")
     @classmethod

@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 from db import RawSQL, as_sql
 from models.common import utcnow
 from models.deck import Deck
+from models.lecture import Lecture
 from models.note import Note
 from models.user import (
     AdminUserRow,
@@ -22,6 +23,7 @@ from models.user import (
 )
 from processing.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from processing.security import TokenClaims, TokenService, dummy_hash, hash_password, verify_password
+from processing.storage import Storage
 
 REGISTRATION_KEY = "registration_open"
 
@@ -187,8 +189,8 @@ def change_password(
     return issue_tokens(session, tokens=tokens, user=user)
 
 
-def delete_account(session: Session, *, user: User, password: str) -> None:
-    """Removes the user and, through ON DELETE CASCADE, every row they own."""
+def delete_account(session: Session, *, storage: Storage, user: User, password: str) -> None:
+    """Removes the user and, through ON DELETE CASCADE, every row they own; then their files."""
     if not verify_password(password, user.password_hash):
         raise Forbidden("The password is wrong")
     if user.is_admin:
@@ -196,8 +198,11 @@ def delete_account(session: Session, *, user: User, password: str) -> None:
         users = session.exec(select(func.count()).select_from(User)).one()
         if others == 0 and users > 1:
             raise Conflict("You are the only admin: make the instance yours alone, or keep the account")
+    owner_id = user.id
+    lecture_ids = list(session.exec(select(Lecture.id).where(Lecture.owner_id == owner_id)).all())
     session.delete(user)
     session.commit()
+    storage.delete_user_files(owner_id, lecture_ids)  # after the commit: a failed delete keeps the files
 
 
 def update_settings(session: Session, *, user: User, changes: dict) -> User:

@@ -1,6 +1,7 @@
 """Feedback on a typed answer: the built-in scorer suggests a rating with a one-line reason
 (meaning by embedding similarity, plus coverage of the answer's key terms); with a language
-model configured, written feedback is also streamed to the user's sockets."""
+model configured, written feedback is also streamed to the user's sockets (FeedbackStreams: one
+stream per user at a time, stopped when the user moves on)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session, select
 
-from models.note import Card, Note
+from models.note import Card
+from models.review import CardState
 from processing.cardgen.words import STOP_WORDS
 from processing.embeddings import Embedder
 from processing.errors import NotFound
@@ -94,15 +96,16 @@ def score(typed: str, expected: str, *, similarity: float) -> Feedback:
 
 
 def expected_answer(session: Session, *, user_id: int, card_id: int) -> tuple[str, str]:
-    """(question, expected answer) as plain text, for a card of the user's."""
+    """(question, expected answer) as plain text, for a card the user studies (their own, or one of a
+    deck they subscribe to: either way they have its scheduling state)."""
     row = session.exec(
-        select(Card.answer, Card.front_html, Card.back_html, Note.owner_id)
-        .join(Note, Note.id == Card.note_id)
+        select(Card.answer, Card.front_html, Card.back_html)
+        .join(CardState, (CardState.card_id == Card.id) & (CardState.user_id == user_id))
         .where(Card.id == card_id)
     ).first()
-    if row is None or row[3] != user_id:
+    if row is None:
         raise NotFound("Card not found")
-    answer, front_html, back_html, _ = row
+    answer, front_html, back_html = row
     question = " ".join(TAG.sub(" ", front_html).split())
     return question, answer if answer else " ".join(TAG.sub(" ", back_html).split())
 
@@ -115,7 +118,7 @@ def typein_feedback(
     typed: str,
     embedder: Embedder,
     provider: Provider | None,
-    publish: Callable[[int, dict[str, Any]], None],
+    streams: FeedbackStreams,
 ) -> Feedback:
     question, expected = expected_answer(session, user_id=user_id, card_id=card_id)
     similarity = 0.0
@@ -125,25 +128,67 @@ def typein_feedback(
     feedback = score(typed, expected, similarity=similarity)
     if provider is None or not typed.strip():
         return feedback
-    stream_id = uuid.uuid4().hex
     prompt = f"Question: {question}\nExpected answer: {expected}\nStudent's answer: {typed}"
-    threading.Thread(
-        target=_stream, args=(provider, prompt, stream_id, user_id, publish), name="lectern-feedback", daemon=True
-    ).start()
+    stream_id = streams.start(user_id=user_id, provider=provider, prompt=prompt)
     return Feedback(**{**feedback.__dict__, "stream_id": stream_id})
 
 
-def _stream(provider: Provider, prompt: str, stream_id: str, user_id: int, publish: Callable) -> None:
-    """Runs in its own thread: deltas go to the user's sockets through the hub as they come."""
-    try:
-        for delta in provider.stream_text(system=FEEDBACK_SYSTEM, prompt=prompt):
-            publish(user_id, {"type": "feedback.delta", "stream_id": stream_id, "text": delta})
-    except ProviderError as error:
-        publish(user_id, {"type": "feedback.error", "stream_id": stream_id, "message": str(error)})
-        return
-    except Exception:
-        log.exception("feedback stream failed")
-        message = "The written feedback stopped because of an error; it has been logged."
-        publish(user_id, {"type": "feedback.error", "stream_id": stream_id, "message": message})
-        return
-    publish(user_id, {"type": "feedback.done", "stream_id": stream_id})
+class FeedbackStreams:
+    """Written feedback being streamed, at most one per user (owned by the app's lifespan). Each runs
+    in its own thread and sends feedback.delta events, then exactly one feedback.done (with
+    "stopped": true when it was stopped) or feedback.error. A new answer checked, or the user moving
+    to the next card, stops the previous stream, so a model is never left writing for nobody."""
+
+    def __init__(self, publish: Callable[[int, dict[str, Any]], None]) -> None:
+        self._publish = publish
+        self._lock = threading.Lock()
+        self._active: dict[int, tuple[str, threading.Event]] = {}  # user id → (stream id, stop)
+
+    def start(self, *, user_id: int, provider: Provider, prompt: str) -> str:
+        stream_id, stop = uuid.uuid4().hex, threading.Event()
+        with self._lock:
+            previous = self._active.get(user_id)
+            self._active[user_id] = (stream_id, stop)
+        if previous is not None:
+            previous[1].set()
+        threading.Thread(
+            target=self._run, args=(provider, prompt, stream_id, user_id, stop), name="lectern-feedback", daemon=True
+        ).start()
+        return stream_id
+
+    def stop(self, *, user_id: int, stream_id: str) -> None:
+        """Stops the user's stream `stream_id`; NotFound when no such stream is being written (it ended)."""
+        with self._lock:
+            active = self._active.get(user_id)
+        if active is None or active[0] != stream_id:
+            raise NotFound("No feedback is being written under this id (it has ended)")
+        active[1].set()
+
+    def stop_all(self) -> None:
+        with self._lock:
+            for _, stop in self._active.values():
+                stop.set()
+
+    def _run(self, provider: Provider, prompt: str, stream_id: str, user_id: int, stop: threading.Event) -> None:
+        """Runs in its own thread: deltas go to the user's sockets through the hub as they come."""
+        publish = self._publish
+        deltas = provider.stream_text(system=FEEDBACK_SYSTEM, prompt=prompt)
+        try:
+            for delta in deltas:
+                if stop.is_set():
+                    break
+                publish(user_id, {"type": "feedback.delta", "stream_id": stream_id, "text": delta})
+        except ProviderError as error:
+            publish(user_id, {"type": "feedback.error", "stream_id": stream_id, "message": str(error)})
+            return
+        except Exception:
+            log.exception("feedback stream failed")
+            message = "The written feedback stopped because of an error; it has been logged."
+            publish(user_id, {"type": "feedback.error", "stream_id": stream_id, "message": message})
+            return
+        finally:
+            getattr(deltas, "close", lambda: None)()  # ends the model's HTTP stream when stopped early
+            with self._lock:
+                if self._active.get(user_id, ("",))[0] == stream_id:
+                    del self._active[user_id]
+        publish(user_id, {"type": "feedback.done", "stream_id": stream_id, "stopped": stop.is_set()})

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 import db
 from models.common import utcnow
+from models.deck import Deck
 from models.note import (
     BulkAction,
     BulkRequest,
@@ -29,16 +30,35 @@ from models.note import (
 )
 from models.review import CardState, CardStateKind
 from models.user import User
-from processing.decks import get_owned_deck
-from processing.errors import Invalid, NotFound
+from processing.decks import (
+    NOT_OWNER,
+    deck_access,
+    get_owned_deck,
+    get_readable_deck,
+    studied_deck_ids,
+    subscriber_ids,
+)
+from processing.errors import Forbidden, Invalid, NotFound
+from processing.media.links import link_note, link_notes
 from processing.render import RenderedCard, render_cards
 from processing.srs import STATE_NAMES
 
 
-def get_owned_note(session: Session, *, user: User, note_id: int) -> Note:
+def get_readable_note(session: Session, *, user: User, note_id: int) -> Note:
+    """The user's note, or one in a deck they subscribe to or that is public (read-only); else 404."""
     note = session.get(Note, note_id)
-    if note is None or note.owner_id != user.id:
+    if note is None or (
+        note.owner_id != user.id and deck_access(session, user=user, deck=session.get(Deck, note.deck_id)) is None
+    ):
         raise NotFound("Card not found")
+    return note
+
+
+def get_owned_note(session: Session, *, user: User, note_id: int) -> Note:
+    """For writes: 403 for a note the user may only read (decks.get_owned_deck's rule)."""
+    note = get_readable_note(session, user=user, note_id=note_id)
+    if note.owner_id != user.id:
+        raise Forbidden(NOT_OWNER)
     return note
 
 
@@ -55,10 +75,16 @@ def _add_cards(session: Session, *, user: User, notes: list[Note], rendered: lis
     ]
     session.add_all([card for _, card in cards])
     session.flush()
-    # A new card's due is its creation time: its place in the new-card queue (see srs).
+    # A new card's due is its creation time: its place in the new-card queue (see srs). The deck's
+    # subscribers study it too, each with their own state.
     created = utcnow()
+    readers = subscriber_ids(session, deck_ids=list({note.deck_id for note, _ in cards}))
     session.add_all(
-        [CardState(user_id=user.id, card_id=card.id, deck_id=note.deck_id, due=created) for note, card in cards]
+        [
+            CardState(user_id=reader, card_id=card.id, deck_id=note.deck_id, due=created)
+            for note, card in cards
+            for reader in [user.id, *readers[note.deck_id]]
+        ]
     )
     return len(cards)
 
@@ -74,12 +100,23 @@ def add_rendered_notes(
     ]
     session.add_all(notes)
     session.flush()
+    link_notes(session, owner_id=user.id, notes=[(n.id, n.front, n.back) for n in notes])
     return _add_cards(session, user=user, notes=notes, rendered=[rendered for _, rendered in prepared])
 
 
 def _move_states(session: Session, *, note_ids: list[int], deck_id: int) -> None:
+    """The notes are in `deck_id` now: subscribers of the deck they left lose those cards' states
+    (their review log stays), the owner's and remaining states follow, the new deck's subscribers
+    get new-card states."""
+    from processing.sharing import add_states
+
     cards = select(Card.id).where(Card.note_id.in_(note_ids))
+    deck = session.get(Deck, deck_id)
+    readers = [deck.owner_id, *subscriber_ids(session, deck_ids=[deck_id])[deck_id]]
+    session.exec(delete(CardState).where(CardState.card_id.in_(cards), CardState.user_id.not_in(readers)))
     session.exec(update(CardState).where(CardState.card_id.in_(cards)).values(deck_id=deck_id))
+    card_ids = list(session.exec(cards).all())
+    add_states(session, user_ids=readers[1:], deck_id=deck_id, card_ids=card_ids)
 
 
 def create_note(
@@ -100,6 +137,7 @@ def create_note(
         note.source_lecture_id, note.source_page, note.source_quote = source.lecture_id, source.page, source.quote
     session.add(note)
     session.flush()
+    link_note(session, owner_id=user.id, note_id=note.id, front=note.front, back=note.back)
     _add_cards(session, user=user, notes=[note], rendered=[rendered])
     if commit:
         session.commit()
@@ -119,6 +157,8 @@ def update_note(session: Session, *, user: User, note_id: int, note_in: NoteUpda
     for field in ("kind", "front", "back"):
         if field in changes:
             setattr(note, field, changes[field])
+    if "front" in changes or "back" in changes:
+        link_note(session, owner_id=user.id, note_id=note.id, front=note.front, back=note.back)
     rendered = {r.ord: r for r in render_cards(kind=NoteKind(note.kind), front=note.front, back=note.back)}
     existing = {c.ord: c for c in session.exec(select(Card).where(Card.note_id == note.id))}
     for ord_, card in existing.items():
@@ -204,10 +244,11 @@ def list_notes(
     page: int,
     page_size: int,
 ) -> NotePage:
-    query = select(Note).where(Note.owner_id == user.id)
-    if deck_id is not None:
-        get_owned_deck(session, user=user, deck_id=deck_id)
-        query = query.where(Note.deck_id == deck_id)
+    if deck_id is not None:  # any deck the user may read: their own, subscribed or public (a preview)
+        get_readable_deck(session, user=user, deck_id=deck_id)
+        query = select(Note).where(Note.deck_id == deck_id)
+    else:
+        query = select(Note).where(Note.owner_id == user.id)
     if tag and tag.strip():
         try:
             (wanted,) = normalize_tags([tag])
@@ -237,12 +278,19 @@ def list_notes(
 
 
 def bulk(session: Session, *, user: User, request: BulkRequest) -> BulkResult:
-    """All or nothing: every id must be the user's, else nothing changes."""
+    """All or nothing: every id must be the user's, else nothing changes. Suspend and unsuspend touch
+    only the user's own scheduling state, so they also work on notes of decks the user subscribes to;
+    every other action edits notes and is the owner's alone (403 for a subscribed deck's notes)."""
     ids = sorted(set(request.note_ids))
-    owned = session.exec(select(Note).where(Note.owner_id == user.id, Note.id.in_(ids))).all()
-    if len(owned) != len(ids):
-        raise NotFound("Some of these cards do not exist or are not yours; nothing was changed")
     action = request.action
+    own_states_only = action in (BulkAction.suspend, BulkAction.unsuspend)
+    studied = studied_deck_ids(session, user=user)
+    found = session.exec(select(Note).where(Note.id.in_(ids), Note.deck_id.in_(studied))).all()
+    if len(found) != len(ids):
+        raise NotFound("Some of these cards do not exist or are not yours; nothing was changed")
+    owned = [n for n in found if n.owner_id == user.id]
+    if len(owned) != len(ids) and not own_states_only:
+        raise Forbidden(f"{NOT_OWNER}; nothing was changed")
     if action == BulkAction.move:
         if request.deck_id is None:
             raise Invalid("Choose the deck to move the cards to")

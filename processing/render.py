@@ -29,13 +29,51 @@ def _display_math_in_line(self, tokens, idx, options, env) -> str:
 
 _md.add_render_rule("math_inline_double", _display_math_in_line)
 
+# Card media (processing/media/links.py): ![alt](media:12) → <img data-media="12">, [label](media:12) →
+# an audio player. No src: the browser fetches the file with its token and fills it in.
+_MEDIA_HREF = re.compile(r"^media:(\d{1,15})$")
+_default_image = _md.renderer.rules["image"]
+
+
+def _media_image(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    found = _MEDIA_HREF.match(token.attrGet("src") or "")
+    if not found:
+        return _default_image(tokens, idx, options, env)
+    alt = html.escape(self.renderInlineAsText(token.children or [], options, env))
+    return f'<img class="media" data-media="{found[1]}" alt="{alt}">'
+
+
+def _media_link_open(self, tokens, idx, options, env) -> str:
+    found = _MEDIA_HREF.match(tokens[idx].attrGet("href") or "")
+    env.setdefault("media_links", []).append(bool(found))
+    if not found:
+        return self.renderToken(tokens, idx, options, env)
+    return f'<span class="media-audio"><audio controls preload="none" data-media="{found[1]}"></audio> <span>'
+
+
+def _media_link_close(self, tokens, idx, options, env) -> str:
+    was_media = env.get("media_links", [False]).pop() if env.get("media_links") else False
+    return "</span></span>" if was_media else self.renderToken(tokens, idx, options, env)
+
+
+_md.add_render_rule("image", _media_image)
+_md.add_render_rule("link_open", _media_link_open)
+_md.add_render_rule("link_close", _media_link_close)
+
 ALLOWED_TAGS = {
     "p", "br", "hr", "b", "strong", "i", "em", "u", "s", "del", "sub", "sup", "mark", "small",
     "code", "pre", "kbd", "blockquote", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
-    "table", "thead", "tbody", "tr", "th", "td", "a", "img", "span", "div",
+    "table", "thead", "tbody", "tr", "th", "td", "a", "img", "span", "div", "audio",
 }  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align"}, "td": {"align"}}
-ALLOWED_CLASSES = {"span": {"math", "inline", "block"}, "div": {"math", "block"}}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "data-media"},
+    "audio": {"controls", "preload", "data-media"},
+    "th": {"align"},
+    "td": {"align"},
+}
+ALLOWED_CLASSES = {"span": {"math", "inline", "block", "media-audio"}, "div": {"math", "block"}, "img": {"media"}}
 
 CLOZE_OPEN = re.compile(r"\{\{c(\d+)::")
 CLOZE_START = re.compile(r"\{\{c\d*:{0,2}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from fsrs import Card as FsrsCard
@@ -18,6 +19,7 @@ from sqlmodel import Session, select
 
 from db import RawSQL, as_sql
 from models.common import utcnow
+from models.exam import ExamNote
 from models.note import Card, Note
 from models.review import (
     CardState,
@@ -75,7 +77,8 @@ def format_interval(seconds: float) -> str:
     return f"{days / 365:.1f}y".replace(".0y", "y")
 
 
-def _to_fsrs(state: dict, now: datetime) -> FsrsCard:
+def to_fsrs(state: dict, now: datetime) -> FsrsCard:
+    """A card_state row as py-fsrs's Card (a new card as a learning card at step 0, due now)."""
     if state["state"] == CardStateKind.new:
         return FsrsCard(card_id=state["card_id"], state=State.Learning, step=0, due=now)
     return FsrsCard(
@@ -93,7 +96,7 @@ def preview_intervals(scheduler: Scheduler, state: dict, now: datetime) -> dict[
     """What each rating would give, without fuzz (as Anki shows it)."""
     out = {}
     for rating in Rating:
-        card, _log = scheduler.review_card(_to_fsrs(state, now), rating, review_datetime=now)
+        card, _log = scheduler.review_card(to_fsrs(state, now), rating, review_datetime=now)
         seconds = max(0, int((card.due - now).total_seconds()))
         out[str(int(rating))] = Interval(seconds=seconds, label=format_interval(seconds))
     return out
@@ -138,7 +141,11 @@ _CARD_FOR_REVIEW = (
     " JOIN deck ON deck.id = note.deck_id WHERE card.id = :card_id"
 )
 _STATE_ROW = f"SELECT {_STATE_COLUMNS} FROM card_state WHERE user_id = :user_id AND card_id = :card_id"
-_DECK_OWNER = "SELECT owner_id FROM deck WHERE id = :deck_id"
+# The deck's owner, or a subscriber (processing/sharing.py): both have scheduling states for its cards.
+_DECK_OWNER = (
+    "SELECT 1 FROM deck WHERE id = :deck_id AND (owner_id = :user_id OR EXISTS (SELECT 1 FROM deck_subscription"
+    " WHERE deck_subscription.deck_id = deck.id AND deck_subscription.user_id = :user_id))"
+)
 _NOTES_OF = "SELECT id, note_id FROM card WHERE id IN ({ids})"
 # Through card.note_id and card_state's key: proportional to the candidates' siblings, not to
 # the number of reviews done today.
@@ -174,8 +181,8 @@ def _read_state(sql: RawSQL, row: dict) -> dict:
 
 
 def check_deck(sql: RawSQL, *, user: User | Learner, deck_id: int) -> None:
-    """The hot path's ownership check (same rule as decks.get_owned_deck: anyone else gets 404)."""
-    if sql.scalar(_DECK_OWNER, {"deck_id": deck_id}) != user.id:
+    """The hot path's check that the user studies this deck (owns or subscribes to it): anyone else gets 404."""
+    if sql.scalar(_DECK_OWNER, {"deck_id": deck_id, "user_id": user.id}) is None:
         raise NotFound("Deck not found")
 
 
@@ -213,9 +220,12 @@ def queue_counts(session: Session | RawSQL, *, user: User | Learner, deck_id: in
 def next_card(
     session: Session | RawSQL, *, user: User | Learner, deck_id: int | None, now: datetime | None = None
 ) -> NextCard:
-    """Learning cards due now, then reviews due now, then new cards (within today's limit), then
+    """Learning cards due now, then reviews due now, then new cards (within today's limit), then,
+    while an exam is coming, its extra new cards and early reviews (processing/exam_queue.py), then
     learning cards due within LEARN_AHEAD; reviews and new cards whose note already had a card
     reviewed today (siblings) come last."""
+    from processing import exam, exam_queue  # they build on this module
+
     now = now or utcnow()
     sql, stmts = as_sql(session), _QUEUE[deck_id is not None]
     if deck_id is not None:
@@ -223,21 +233,29 @@ def next_card(
     counts = queue_counts(sql, user=user, deck_id=deck_id, now=now)
     params = _queue_params(sql, user=user, deck_id=deck_id, now=now)
     since = sql.time(day_start(user, now))
+    exams = exam.upcoming(sql, user=user, deck_id=deck_id, now=now)  # usually none: one indexed lookup
+    extra = exams and exam_queue.read(sql, user=user, exams=exams, now=now, since=since, learning=counts.learning)
     waiting: list[dict] = []  # siblings of cards seen today: shown only when nothing else is left now
-    state = sql.first(stmts["learning_due"], params)
+    state, note = sql.first(stmts["learning_due"], params), None
     for name in ("review_due", "new"):
         if state is not None or (name == "new" and counts.new == 0):
             continue
         fresh, siblings = _split_siblings(sql, user=user, candidates=sql.all(stmts[name], params), since=since)
         state = fresh[0] if fresh else None
         waiting += siblings
+    if state is None and extra:
+        state, note = extra.pick(sql, user_id=user.id, split=partial(_split_siblings, sql, user=user, since=since))
+    counts = extra.counts(counts) if extra else counts
     state = state or sql.first(stmts["learn_ahead"], params) or (waiting[0] if waiting else None)
     if state is not None:
-        return NextCard(card=_review_card(sql, user=user, state=_read_state(sql, state), now=now), counts=counts)
+        card = _review_card(sql, user=user, state=_read_state(sql, state), now=now, exam=note)
+        return NextCard(card=card, counts=counts)
     return NextCard(card=None, counts=counts)
 
 
-def _review_card(sql: RawSQL, *, user: User | Learner, state: dict, now: datetime) -> ReviewCard:
+def _review_card(
+    sql: RawSQL, *, user: User | Learner, state: dict, now: datetime, exam: ExamNote | None = None
+) -> ReviewCard:
     row = sql.first(_CARD_FOR_REVIEW, {"card_id": state["card_id"]})
     return ReviewCard(
         id=row["id"],
@@ -254,6 +272,7 @@ def _review_card(sql: RawSQL, *, user: User | Learner, state: dict, now: datetim
         intervals=preview_intervals(scheduler_for(user, fuzz=False), state, now),
         source_lecture_id=row["source_lecture_id"],
         source_page=row["source_page"],
+        exam=exam,
     )
 
 
@@ -298,7 +317,7 @@ def rate(
         raise NotFound("This card is suspended; unsuspend it to review it")
     state = _read_state(sql, state)
     reviewed, _log = scheduler_for(user).review_card(
-        _to_fsrs(state, now), Rating(rating_in.rating), review_datetime=now, review_duration=rating_in.duration_ms
+        to_fsrs(state, now), Rating(rating_in.rating), review_datetime=now, review_duration=rating_in.duration_ms
     )
     lapsed = rating_in.rating == Rating.Again and state["state"] == CardStateKind.review
     sql.execute(

@@ -16,12 +16,13 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from db import read_time
+from models.deck import Deck
 from models.stats import DayCount, DeckStats, ForecastDay, Retention, StateCounts, Stats, Streak
 from models.user import User
-from processing.decks import get_owned_deck
+from processing.decks import get_readable_deck, studied_deck_ids
 
 MATURE_SECONDS = 21 * 86_400
 FORECAST_DAYS = 30
@@ -80,7 +81,7 @@ def study_day(moment: datetime, *, zone: ZoneInfo, day_start_hour: int) -> date:
 
 def stats(session: Session, *, user: User, now: datetime, deck_id: int | None = None) -> Stats:
     if deck_id is not None:
-        get_owned_deck(session, user=user, deck_id=deck_id)
+        get_readable_deck(session, user=user, deck_id=deck_id)  # a subscribed deck too: the figures are yours
     zone = ZoneInfo(user.timezone)
     today = study_day(now, zone=zone, day_start_hour=user.day_start_hour)
     overall, per_deck = _Tally(), defaultdict(_Tally)
@@ -162,9 +163,8 @@ def _streak(days: set[date], today: date) -> Streak:
 def _deck_rows(
     session: Session, *, user: User, per_deck: dict, cards: Counter, due: Counter, deck_id: int | None
 ) -> list[DeckStats]:
-    names = dict(
-        session.execute(text("SELECT id, name FROM deck WHERE owner_id = :user_id"), {"user_id": user.id}).all()
-    )
+    studied = studied_deck_ids(session, user=user)  # own and subscribed decks
+    names = dict(session.exec(select(Deck.id, Deck.name).where(Deck.id.in_(studied))).all())
     wanted = [deck_id] if deck_id is not None else sorted(set(names) | set(per_deck), key=lambda d: names.get(d, ""))
     rows = []
     for deck in wanted:

@@ -4,6 +4,10 @@
     pages/<lecture id>/<n>.webp             viewer image of page n (~150 DPI)
     pages/<lecture id>/<n>.thumb.webp       its thumbnail
     generated/<owner id>/<file id>.<ext>    documents and exports made for download
+    media/<owner id>/<sha256>.<ext>         card images and audio (metadata removed)
+    media/<owner id>/<sha256>.thumb.webp    an image's thumbnail
+    ocr/<lecture id>/<n>.json               OCR of page n, kept only while an interrupted ingest waits to resume
+    imports/…                               uploads waiting for their import job
     tmp/                                    uploads being received, page images being made
 
 Everything is written under tmp/ first and moved into place with a rename, so a reader never
@@ -44,6 +48,25 @@ class Storage:
 
     def generated_path(self, owner_id: int, file_id: int, extension: str) -> Path:
         return self.root / "generated" / str(owner_id) / f"{file_id}.{extension}"
+
+    def media_path(self, owner_id: int, sha256: str, extension: str, *, thumb: bool = False) -> Path:
+        """`sha256` is our own hex digest, `extension` from our own type table: never user text."""
+        name = f"{sha256}.thumb.webp" if thumb else f"{sha256}.{extension}"
+        return self.root / "media" / str(owner_id) / name
+
+    def place_media(self, temp: Path, target: Path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp.replace(target)
+
+    def delete_user_files(self, owner_id: int, lecture_ids: list[int]) -> None:
+        """Everything of a deleted account: its lectures' files, its media, its generated files and the
+        packages waiting for its import jobs."""
+        for lecture_id in lecture_ids:
+            self.delete_lecture(lecture_id)
+        for top in ("media", "generated", "imports"):
+            shutil.rmtree(self.root / top / str(owner_id), ignore_errors=True)
+        for upload in self.root.joinpath("imports").glob(f"{owner_id}-*"):  # account imports: <owner>-<uuid>.zip
+            upload.unlink(missing_ok=True)
 
     def temp_file(self, *, suffix: str = "") -> Path:
         handle, name = tempfile.mkstemp(dir=self.tmp, suffix=suffix)

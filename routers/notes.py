@@ -54,7 +54,7 @@ def bulk_notes(data: BulkRequest, session: SessionDep, user: CurrentUser) -> Bul
 
 @router.get("/notes/{note_id}")
 def read_note(note_id: int, session: SessionDep, user: CurrentUser) -> NotePublic:
-    note = notes.get_owned_note(session, user=user, note_id=note_id)
+    note = notes.get_readable_note(session, user=user, note_id=note_id)
     return notes.note_public(session, user=user, notes=[note])[0]
 
 

@@ -83,6 +83,13 @@ def typein_feedback(
         typed=data.typed,
         embedder=embedder,
         provider=llm.provider_from_settings(settings),
-        publish=request.app.state.hub.publish,
+        streams=request.app.state.feedback,
     )
     return FeedbackOut(**result.__dict__)
+
+
+@router.delete("/feedback/{stream_id}", status_code=204)
+def stop_feedback(stream_id: str, request: Request, user: CurrentUser) -> None:
+    """Stops the written feedback being streamed under `stream_id` (the review screen calls it when
+    the user moves on); it ends with feedback.done and "stopped": true. 404 once it has ended."""
+    request.app.state.feedback.stop(user_id=user.id, stream_id=stream_id)

@@ -7,6 +7,7 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 
 from config import Settings
+from processing.errors import TooLarge
 from processing.storage import Storage
 from processing.uploads import ReceivedFile, check_upload_headers, receive_upload
 
@@ -20,18 +21,30 @@ def multipart_body(*fields: str, optional: tuple[str, ...] = ()) -> dict:
 
 
 async def receive_file(
-    request: Request, *, settings: Settings, storage: Storage, suffix: str = ".upload"
+    request: Request,
+    *,
+    settings: Settings,
+    storage: Storage,
+    suffix: str = ".upload",
+    limit: tuple[int, str] | None = None,
 ) -> ReceivedFile:
-    """The request's part "file" in a temp file (400 missing/empty, 413 over LECTERN_MAX_UPLOAD_MB)."""
+    """The request's part "file" in a temp file (400 missing/empty, 413 over LECTERN_MAX_UPLOAD_MB, or
+    over `limit`: (bytes, the message that names that limit))."""
+    max_bytes = limit[0] if limit else settings.max_upload_bytes
     length = request.headers.get("content-length")
-    boundary = check_upload_headers(
-        content_type=request.headers.get("content-type", ""),
-        content_length=int(length) if length and length.isdigit() else None,
-        max_bytes=settings.max_upload_bytes,
-    )
-    return await receive_upload(
-        request.stream(),
-        boundary=boundary,
-        temp=await run_in_threadpool(storage.temp_file, suffix=suffix),
-        max_bytes=settings.max_upload_bytes,
-    )
+    try:
+        boundary = check_upload_headers(
+            content_type=request.headers.get("content-type", ""),
+            content_length=int(length) if length and length.isdigit() else None,
+            max_bytes=max_bytes,
+        )
+        return await receive_upload(
+            request.stream(),
+            boundary=boundary,
+            temp=await run_in_threadpool(storage.temp_file, suffix=suffix),
+            max_bytes=max_bytes,
+        )
+    except TooLarge as exc:
+        if limit is None:
+            raise
+        raise TooLarge(limit[1]) from exc  # the shared message names LECTERN_MAX_UPLOAD_MB, not this limit

@@ -13,7 +13,7 @@ from models.user import (
     UserUpdate,
 )
 from processing import accounts, optimize
-from routers.deps import CurrentUser, JobRunnerDep, SessionDep, SettingsDep, TokensDep
+from routers.deps import CurrentUser, JobRunnerDep, SessionDep, SettingsDep, StorageDep, TokensDep
 
 router = APIRouter(prefix="/api/users/me", tags=["account"])
 
@@ -51,8 +51,8 @@ def change_password(
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT)
-def delete_me(data: PasswordConfirm, session: SessionDep, user: CurrentUser) -> None:
-    accounts.delete_account(session, user=user, password=data.password)
+def delete_me(data: PasswordConfirm, session: SessionDep, user: CurrentUser, storage: StorageDep) -> None:
+    accounts.delete_account(session, storage=storage, user=user, password=data.password)
 
 
 @router.get("/fsrs")

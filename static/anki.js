@@ -141,7 +141,8 @@ function drawImportJob(status, job, onImported) {
     `Imported ${plural(r.notes, "note")} into ${r.decks.map((d) => `“${d.name}”`).join(", ")}`,
     r.reviews ? `${plural(r.reviews, "past review")} kept` : "",
     r.skipped ? `${plural(r.skipped, "note")} skipped (${r.skipped_reasons.join("; ")})` : "",
-    r.media_skipped ? `${plural(r.media_skipped, "media file")} not imported` : "",
+    r.media_imported ? `${plural(r.media_imported, "media file")} imported` : "",
+    r.media_missing + r.media_refused ? `${plural(r.media_missing + r.media_refused, "media file")} not imported (${r.media_reasons.join("; ")})` : "",
   ].filter(Boolean);
   toast(notes[0], "success");
   lastSummary = notes.join(" · ");

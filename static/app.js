@@ -17,6 +17,8 @@ import * as searchView from "./views/search.js";
 import * as draftsView from "./views/drafts.js";
 import * as chatView from "./views/chat.js";
 import * as documentsView from "./views/documents.js";
+import * as sharedView from "./views/shared.js";
+import { mountNotices, resetNotices } from "./notices.js";
 import { closeSocket } from "./ws.js";
 
 const ROUTES = [
@@ -27,6 +29,7 @@ const ROUTES = [
   { pattern: /^\/chat(?:\/([^/]+))?$/, view: chatView, nav: "chat" },
   { pattern: /^\/documents$/, view: documentsView, nav: "documents" },
   { pattern: /^\/decks$/, view: decksView, nav: "decks" },
+  { pattern: /^\/shared$/, view: sharedView, nav: "decks" },
   { pattern: /^\/deck\/([^/]+)$/, view: deckView, nav: "decks" },
   { pattern: /^\/drafts$/, view: draftsView, nav: "decks" },
   { pattern: /^\/edit\/([^/]+)$/, view: editorView, nav: "decks", mode: "edit" },
@@ -100,12 +103,14 @@ function renderNav(active = null) {
           data-testid="topbar-search-input">
       </form>
       <div class="topbar-user">
+        <div class="topbar-notices" data-testid="topbar-notices"></div>
         <span class="user-name" data-testid="user-name" title="${state.user.email}">${name}</span>
         <button type="button" class="btn btn-ghost btn-small" data-testid="logout">Log out</button>
       </div>
     </div>`,
   );
   $("[data-testid=logout]", header).addEventListener("click", logout);
+  mountNotices($("[data-testid=topbar-notices]", header));
   // On a phone the nav scrolls sideways: keep the current item in sight.
   const current = $(".mainnav [aria-current=page]", header);
   const nav = $(".mainnav", header);
@@ -130,6 +135,7 @@ async function logout() {
     showError(error);
   }
   closeSocket();
+  resetNotices();
   tokens.clear();
   setUser(null);
   navigate("#/login");
@@ -200,6 +206,7 @@ async function route() {
 
 setAuthLostHandler((error) => {
   closeSocket();
+  resetNotices();
   const wasSignedIn = Boolean(state.user);
   setUser(null);
   if (parseHash().path !== "/login") {

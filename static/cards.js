@@ -2,6 +2,7 @@
 // for tables, and the card face shared by the review screen and the editor preview.
 
 import { html, trusted } from "./ui.js";
+import { watchCardMedia } from "./media.js";
 
 export const KIND_LABELS = {
   basic: "Basic",
@@ -33,5 +34,6 @@ export function plainText(field) {
 
 /** The server's sanitized HTML for one side of a card. */
 export function cardFace(htmlText, { testid, side }) {
+  watchCardMedia(); // fills the card's images and audio once it is in the page
   return html`<div class="card-face card-${side}" data-testid="${testid}">${trusted(htmlText)}</div>`;
 }

@@ -22,7 +22,7 @@ export async function makeCardsFromAnswer(message, slot, { signal }) {
   mount(slot, html`<p class="muted" aria-busy="true">Loading your decks…</p>`);
   let decks;
   try {
-    decks = await get("/api/decks");
+    decks = (await get("/api/decks")).filter((d) => d.owned); // cards go only into your own decks
   } catch (error) {
     showError(error);
     mount(slot, html`<p class="row-error" role="alert">${error.message}</p>`);

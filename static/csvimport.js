@@ -166,7 +166,7 @@ function drawPreview(area, state) {
         The first row holds column names</label>
       <div class="form-row csv-fields">
         <label class="field"><span>Deck</span>
-          <select name="deck_id" data-testid="csv-deck">${decks.map((d) => html`<option value="${d.id}">${d.name}</option>`)}</select></label>
+          <select name="deck_id" data-testid="csv-deck">${decks.filter((d) => d.owned).map((d) => html`<option value="${d.id}">${d.name}</option>`)}</select></label>
         <label class="field"><span>Front</span>${columnSelect("front", names, front, { optional: false })}</label>
         <label class="field"><span>Back</span>${columnSelect("back", names, back, { optional: true })}</label>
         <label class="field"><span>Tags</span>${columnSelect("tags", names, guess(names, "tags", -1), { optional: true })}</label>

@@ -70,7 +70,7 @@ async function drawForm(state) {
   mount(panel, html`<p class="loading" aria-busy="true">Loading your decks…</p>`);
   let decks;
   try {
-    decks = await get("/api/decks");
+    decks = (await get("/api/decks")).filter((d) => d.owned); // cards go only into your own decks
   } catch (error) {
     showError(error);
     mount(panel, html`<p class="row-error" role="alert">${error.message}</p>`);

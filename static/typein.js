@@ -73,6 +73,13 @@ export function typeinFeedback(signal) {
   }
 
   function stop() {
+    const asked = current;
+    if (asked?.streamId && asked.feedback.stream?.status === "streaming") {
+      // The user moved on: the model stops writing. A 404 only means it had just finished.
+      api(`/api/review/feedback/${asked.streamId}`, { method: "DELETE" }).catch((error) => {
+        if (error.status !== 404) console.warn("Lectern: could not stop the written feedback:", error.message);
+      });
+    }
     current = null;
     early = [];
   }

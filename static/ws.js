@@ -135,6 +135,8 @@ function receive(data) {
     emit(event); // written feedback on a typed answer, streamed by a language model
   } else if (event.type?.startsWith("chat.")) {
     emit(event); // a chat answer being written, to every tab of its owner
+  } else if (event.type === "notice") {
+    emit(event); // {type: "notice", notice}: e.g. a shared deck you study was deleted
   } else if (event.type === "error") {
     console.warn("Lectern live events:", event.message);
   }

@@ -255,3 +255,46 @@ def test_exports_are_the_owners_only(client: TestClient, alice: dict, bob: dict)
     assert client.get(f"/api/jobs/{job['id']}", headers=bob).status_code == 404
     assert [f["kind"] for f in client.get("/api/files", headers=alice).json()] == ["account"]
     assert client.get("/api/files", headers=bob).json() == []
+
+
+def test_card_media_moves_with_the_account(client: TestClient, alice: dict, second_app: TestClient) -> None:
+    from PIL import Image
+
+    picture = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "Test Camera"
+    Image.new("RGB", (30, 20), "purple").save(picture, "JPEG", exif=exif)
+    uploaded = client.post("/api/media", files={"file": ("cell.jpg", picture.getvalue(), "image/jpeg")}, headers=alice)
+    assert uploaded.status_code == 201, uploaded.text
+    media = uploaded.json()
+    deck = make_deck(client, alice, "With media")
+    note = make_note(client, alice, deck, front=f"Which cell? {media['reference']}", back="Red blood cell")
+    stored = client.get(f"/api/media/{media['id']}", headers=alice).content
+    data = export_account(client, alice)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.read(f"files/media/{media['id']}.jpg") == stored
+        assert json.loads(archive.read("media.json"))[0]["original_name"] == "cell.jpg"
+
+    carol = register(second_app, "carol@example.com")
+    dave = register(second_app, "dave@example.com")
+    other = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(other, "PNG")  # so the media ids differ between the instances
+    assert (
+        second_app.post(
+            "/api/media", files={"file": ("w.png", other.getvalue(), "image/png")}, headers=dave
+        ).status_code
+        == 201
+    )
+    response = post_import(second_app, carol, data)
+    assert response.status_code == 202, response.text
+    assert wait_job(second_app, carol, response.json()["id"])["status"] == "succeeded"
+    library = second_app.get("/api/media", headers=carol).json()
+    (copy,) = library["items"]
+    assert copy["original_name"] == "cell.jpg" and library["usage"]["used_bytes"] == len(stored)
+    assert second_app.get(f"/api/media/{copy['id']}", headers=carol).content == stored
+    (imported,) = second_app.get("/api/notes", headers=carol).json()["items"]
+    assert imported["front"] == note["front"].replace(f"media:{media['id']}", f"media:{copy['id']}")
+    assert copy["id"] != media["id"]
+    card = sql(second_app, "SELECT front_html FROM card WHERE note_id = ?", imported["id"])[0][0]
+    assert f'data-media="{copy["id"]}"' in card
+    assert sql(second_app, "SELECT media_id FROM note_media WHERE note_id = ?", imported["id"]) == [(copy["id"],)]

@@ -3,6 +3,7 @@ admin actions, study settings, security headers and the API reference page."""
 
 from __future__ import annotations
 
+import io
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,11 +11,25 @@ from pathlib import Path
 import jwt
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 from pydantic import ValidationError
 
 from config import Settings
 from main import create_app
-from tests.conftest import PASSWORD, api_routes, bearer, login, make_deck, make_note, register, sql, user_id
+from tests.conftest import (
+    PASSWORD,
+    api_routes,
+    bearer,
+    ingest,
+    login,
+    make_course,
+    make_deck,
+    make_note,
+    register,
+    sql,
+    user_id,
+)
+from tests.test_files import make_file
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -33,6 +48,7 @@ def test_register_first_user_is_admin_second_is_not(client: TestClient) -> None:
         "new_cards_per_day": 20,
         "timezone": "UTC",
         "day_start_hour": 4,
+        "exam_daily_budget": 200,
     }
     second = client.post(
         "/api/auth/register", json={"email": "bob@example.com", "password": PASSWORD, "display_name": "  Bob B  "}
@@ -300,9 +316,24 @@ def _fts_hits(client: TestClient, word: str) -> list[tuple]:
     return sql(client, "SELECT rowid FROM note_fts WHERE note_fts MATCH ?", word)
 
 
+def _give_files(client: TestClient, headers: dict, word: str) -> list[Path]:
+    """A lecture, a card image and a generated file; returns the directories that hold them."""
+    lecture = ingest(client, headers, make_course(client, headers, f"Course {word}"), f"{word}.md", b"# A\n\nText.")
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), "blue").save(png, "PNG")
+    uploaded = client.post("/api/media", files={"file": ("a.png", png.getvalue(), "image/png")}, headers=headers)
+    assert uploaded.status_code == 201, uploaded.text
+    make_file(client, headers, f"Quiz {word}", b"%PDF-1.4 quiz")
+    data, owner = client.app.state.settings.data_dir, str(user_id(client, headers))
+    dirs = [data / "uploads" / str(lecture["id"]), data / "media" / owner, data / "generated" / owner]
+    assert all(d.is_dir() and any(d.iterdir()) for d in dirs), dirs
+    return dirs
+
+
 def test_delete_account_removes_every_row_of_that_user_only(client: TestClient, alice: dict, bob: dict) -> None:
     _fill_account(client, alice, "aardvark")
     _fill_account(client, bob, "zebra")
+    alice_files, bob_files = _give_files(client, alice, "aardvark"), _give_files(client, bob, "zebra")
     login(client, "bob@example.com")  # a second refresh token row
     alice_id, bob_id = user_id(client, alice), user_id(client, bob)
     alice_before = _counts(client, alice_id)
@@ -314,8 +345,11 @@ def test_delete_account_removes_every_row_of_that_user_only(client: TestClient, 
     assert wrong.status_code == 403
     assert _counts(client, bob_id) == bob_before
 
+    assert all(d.is_dir() for d in bob_files)
     response = client.request("DELETE", "/api/users/me", json={"password": PASSWORD}, headers=bob)
     assert response.status_code == 204
+    assert not any(d.exists() for d in bob_files)
+    assert all(d.is_dir() and any(d.iterdir()) for d in alice_files)
     assert _counts(client, bob_id) == dict.fromkeys(USER_TABLES, 0)
     assert _fts_hits(client, "zebra") == []
     sql(client, "INSERT INTO note_fts(note_fts) VALUES ('integrity-check')")  # raises if the index is stale
@@ -429,6 +463,7 @@ def test_settings_validation(client: TestClient, alice: dict, body: dict, field:
 
 def test_settings_persist(client: TestClient, alice: dict) -> None:
     body = {"desired_retention": 0.85, "new_cards_per_day": 7, "timezone": "Europe/Berlin", "day_start_hour": 0}
+    body |= {"exam_daily_budget": 150}
     response = client.put("/api/users/me/settings", json=body, headers=alice)
     assert response.status_code == 200
     assert response.json()["settings"] == body

@@ -198,7 +198,8 @@ def test_round_trip_into_another_account(client: TestClient, alice: dict, export
     job = import_apkg(client, bob, exported["package"])
     assert job["status"] == "succeeded", job
     result = job["result"]
-    assert (result["notes"], result["cards"], result["skipped"], result["media_skipped"]) == (5, 7, 0, 1)
+    counts = ("notes", "cards", "skipped", "media_imported", "media_missing", "media_refused")
+    assert tuple(result[k] for k in counts) == (5, 7, 0, 1, 0, 0)
     deck = decks_of(client, bob)["Biology"]
     assert result["decks"] == [{"id": deck["id"], "name": "Biology", "notes": 5}]
     assert (deck["note_count"], deck["card_count"], deck["new_count"]) == (5, 7, 7)
@@ -211,7 +212,8 @@ def test_round_trip_into_another_account(client: TestClient, alice: dict, export
     assert theirs[0]["front"] == KINDS[0]["front"]  # math back to $…$
     cited = theirs[4]
     assert cited["back"].startswith("Cells\n\n**Source:** ")
-    assert f', p. 1<br><img src="lectern-{exported["lecture"]["id"]}-p1.webp">' in cited["back"]
+    page_image = f"lectern-{exported['lecture']['id']}-p1"
+    assert re.search(rf", p\. 1<br>!\[{page_image}\]\(media:\d+\)$", cited["back"]), cited["back"]
     again = import_apkg(client, bob, exported["package"])
     assert again["result"]["decks"][0]["name"] == "Biology (2)"
 
@@ -443,3 +445,151 @@ def test_deck_name_puts_everything_in_one_deck(client: TestClient, alice: dict, 
     notes = notes_of(client, alice, job["result"]["decks"][0]["id"])
     assert [n["tags"] for n in notes] == [[], ["tag_with_caps_"]]
     assert NoteKind(notes[0]["kind"]) == NoteKind.basic
+
+
+# --- card media -------------------------------------------------------------------------------------------
+
+
+def image_bytes(fmt: str, colour: str, *, exif: bool = False) -> bytes:
+    from PIL import Image
+
+    picture = Image.new("RGB", (48, 32), colour)
+    buffer = io.BytesIO()
+    extra = {}
+    if exif:
+        tags = Image.Exif()
+        tags[0x010F] = "Test Camera"
+        tags[0x8825] = {1: "N", 2: (48.0, 51.0, 30.0)}
+        extra["exif"] = tags
+    picture.save(buffer, fmt, **extra)
+    return buffer.getvalue()
+
+
+def wav_bytes(frames: int = 800) -> bytes:
+    import struct
+
+    data = b"\x01\x00" * frames
+    header = b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt "
+    return (
+        header + struct.pack("<IHHIIHH", 16, 1, 1, 8000, 16000, 2, 16) + b"data" + struct.pack("<I", len(data)) + data
+    )
+
+
+def attach(client: TestClient, headers: dict, name: str, data: bytes) -> dict:
+    response = client.post("/api/media", files={"file": (name, data, "application/octet-stream")}, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def without_media_ids(text: str) -> str:
+    """Media references with their ids (which differ between accounts) and audio labels left out."""
+    text = re.sub(r"\[audio: [^\]]*\]\(media:\d+\)", "[audio](media)", text)
+    return re.sub(r"\(media:\d+\)", "(media)", text)
+
+
+def media_bytes(client: TestClient, headers: dict, text: str) -> list[bytes]:
+    ids = re.findall(r"\(media:(\d+)\)", text)
+    return [client.get(f"/api/media/{i}", headers=headers).content for i in ids]
+
+
+def test_every_card_kind_with_media_round_trips_through_apkg(client: TestClient, alice: dict) -> None:
+    photo = attach(client, alice, "cell.jpg", image_bytes("JPEG", "red"))
+    diagram = attach(client, alice, "diagram.png", image_bytes("PNG", "blue"))
+    sound = attach(client, alice, "heart.wav", wav_bytes())
+    deck_id = make_deck(client, alice, "Media deck")
+    bodies = [
+        {"kind": "basic", "front": f"What is this? {photo['reference']}", "back": f"A cell {sound['reference']}"},
+        {"kind": "reversed", "front": f"Diagram {diagram['reference']}", "back": "Mitosis"},
+        {
+            "kind": "cloze",
+            "front": f"The {{{{c1::nucleus}}}} is here {photo['reference']}",
+            "back": diagram["reference"],
+        },
+        {"kind": "typein", "front": f"Name the sound {sound['reference']}", "back": "Heartbeat"},
+    ]
+    originals = [make_note(client, alice, deck_id, **body) for body in bodies]
+    job, package = export(client, alice, deck_id)
+    assert (job["result"]["notes"], job["result"]["media"]) == (4, 3)
+    archive = zipfile.ZipFile(io.BytesIO(package))
+    names = json.loads(archive.read("media"))
+    assert sorted(names.values()) == sorted(
+        f"lectern-{sql(client, 'SELECT sha256 FROM media WHERE id = ?', m['id'])[0][0][:24]}.{ext}"
+        for m, ext in ((photo, "jpg"), (diagram, "png"), (sound, "wav"))
+    )
+    conn, _ = open_collection(package, Path(client.app.state.settings.data_dir))
+    fields = [row[0].split("\x1f") for row in conn.execute("SELECT flds FROM notes ORDER BY id")]
+    assert re.search(r'<img src="lectern-[0-9a-f]{24}\.jpg" alt="cell">', fields[0][0])
+    assert re.search(r"\[sound:lectern-[0-9a-f]{24}\.wav\]", fields[0][1])
+
+    bob = register(client, "bob@example.com")
+    result = import_apkg(client, bob, package)
+    assert result["status"] == "succeeded", result
+    counts = ("notes", "cards", "media_imported", "media_missing", "media_refused")
+    assert tuple(result["result"][k] for k in counts) == (4, 5, 3, 0, 0)
+    copies = notes_of(client, bob, decks_of(client, bob)["Media deck"]["id"])
+    for original, copy in zip(originals, copies, strict=True):
+        assert copy["kind"] == original["kind"]
+        for side in ("front", "back"):
+            assert without_media_ids(copy[side]) == without_media_ids(original[side]), side
+            assert media_bytes(client, bob, copy[side]) == media_bytes(client, alice, original[side])
+    assert copies[2]["front"].startswith("The {{c1::nucleus}} is here ![cell](media:")
+    assert len(client.get("/api/media", headers=bob).json()["items"]) == 3
+    card = sql(client, "SELECT front_html FROM card WHERE note_id = ?", copies[0]["id"])[0][0]
+    bob_photo = re.findall(r"\(media:(\d+)\)", copies[0]["front"])[0]
+    assert f'data-media="{bob_photo}"' in card
+    assert sql(client, "SELECT count(*) FROM note_media WHERE note_id = ?", copies[0]["id"]) == [(2,)]
+
+
+def test_a_genanki_package_with_an_image_and_audio_imports_them(
+    client: TestClient, alice: dict, tmp_path: Path
+) -> None:
+    (tmp_path / "photo.jpg").write_bytes(image_bytes("JPEG", "green", exif=True))
+    (tmp_path / "word.wav").write_bytes(wav_bytes())
+    (tmp_path / "fake.png").write_bytes(b"<html>not an image</html>")
+    deck = genanki.Deck(3_000_001, "Vocabulary")
+    for fields in (
+        ['<div>Tree <img src="photo.jpg"></div>', "árbol [sound:word.wav]"],
+        ['Fake <img src="fake.png">', 'Gone <img src="missing.jpg">'],
+    ):
+        deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, fields=fields))
+    package = genanki.Package(deck)
+    package.media_files = [str(tmp_path / name) for name in ("photo.jpg", "word.wav", "fake.png")]
+    package.write_to_file(tmp_path / "vocab.apkg", timestamp=1_700_000_000)
+
+    job = import_apkg(client, alice, (tmp_path / "vocab.apkg").read_bytes())
+    assert job["status"] == "succeeded", job
+    result = job["result"]
+    assert (result["media_imported"], result["media_missing"], result["media_refused"]) == (2, 1, 1)
+    assert any(r.startswith("fake.png: ") and "not a file Lectern can attach" in r for r in result["media_reasons"])
+    assert "missing.jpg: not in the package" in result["media_reasons"]
+    tree, fake = notes_of(client, alice, decks_of(client, alice)["Vocabulary"]["id"])
+    assert re.fullmatch(r"Tree !\[photo\]\(media:\d+\)", tree["front"]), tree["front"]
+    assert re.fullmatch(r"árbol \[audio: word\.wav\]\(media:\d+\)", tree["back"]), tree["back"]
+    image, audio = media_bytes(client, alice, tree["front"] + tree["back"])
+    assert audio == wav_bytes()
+    assert b"Exif\x00\x00" not in image and b"Test Camera" not in image and image.startswith(b"\xff\xd8")
+    assert fake["front"] == 'Fake <img src="fake.png">'  # left as Anki wrote it, and counted
+    library = client.get("/api/media", headers=alice).json()
+    assert library["usage"]["media_count"] == 2
+
+
+def test_media_over_the_quota_fails_the_whole_import(client: TestClient, alice: dict, tmp_path: Path) -> None:
+    client.app.state.settings.user_quota_mb = 1
+    from PIL import Image
+
+    noise = io.BytesIO()
+    Image.effect_noise((700, 700), 90).convert("RGB").save(noise, "PNG")
+    assert noise.getbuffer().nbytes > 1024 * 1024
+    (tmp_path / "noise.png").write_bytes(noise.getvalue())
+    deck = genanki.Deck(3_000_002, "Noisy")
+    deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, fields=['<img src="noise.png">', "static"]))
+    package = genanki.Package(deck)
+    package.media_files = [str(tmp_path / "noise.png")]
+    package.write_to_file(tmp_path / "noisy.apkg", timestamp=1_700_000_000)
+    job = import_apkg(client, alice, (tmp_path / "noisy.apkg").read_bytes())
+    assert job["status"] == "failed"
+    assert "storage is full" in job["error"] and "nothing was imported" in job["error"]
+    nothing_imported(client, alice)
+    assert sql(client, "SELECT count(*) FROM media") == [(0,)]
+    media_dir = client.app.state.settings.data_dir / "media"
+    assert not media_dir.exists() or not [p for p in media_dir.rglob("*") if p.is_file()]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from config import Settings
 from main import create_app
@@ -87,6 +88,10 @@ def test_backup_under_reviews_restores_to_a_working_instance(
     client.put("/api/users/me/settings", json={"new_cards_per_day": 9999}, headers=alice)
     fill_deck(client, alice, 400)
     lecture = ingest(client, alice, make_course(client, alice), "cells.pdf", text_pdf.read_bytes())
+    png = io.BytesIO()
+    Image.new("RGB", (16, 9), "green").save(png, "PNG")
+    media = client.post("/api/media", files={"file": ("m.png", png.getvalue(), "image/png")}, headers=alice).json()
+    media_bytes = client.get(f"/api/media/{media['id']}", headers=alice).content
     export = client.post("/api/account/export", headers=alice).json()
     assert wait_job(client, alice, export["id"])["status"] == "succeeded"
     first = take_backup(client, alice, tmp_path / "first.tar.gz")
@@ -140,6 +145,7 @@ def test_backup_under_reviews_restores_to_a_working_instance(
         card = other.get("/api/review/next", headers=headers).json()["card"]
         assert other.post(f"/api/review/{card['id']}", json={"rating": 4}, headers=headers).status_code == 200
         assert other.get(f"/api/lectures/{lecture['id']}/pages/1/image", headers=headers).status_code == 200
+        assert other.get(f"/api/media/{media['id']}", headers=headers).content == media_bytes
         hits = other.get("/api/search", params={"q": "mitochondria"}, headers=headers).json()["results"]
         assert hits
         (account_file,) = other.get("/api/files", headers=headers).json()

@@ -3,6 +3,10 @@ model), and written feedback streamed over /ws from an OpenAI-compatible server.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -17,6 +21,32 @@ def typein_card(client: TestClient, headers: dict, front: str, back: str) -> int
         client, headers, make_deck(client, headers, f"Deck {front[:20]}"), kind="typein", front=front, back=back
     )
     return note["cards"][0]["id"]
+
+
+@contextmanager
+def tutor_model(client: TestClient, server: LLMServer) -> Iterator[None]:
+    """The app talks to `server` as its OpenAI-compatible model while the block runs."""
+    settings = client.app.state.settings
+    client.app.state.settings = settings.model_copy(
+        update={"llm": "openai", "openai_base_url": f"{server.url}/v1", "openai_model": "tutor"}
+    )
+    try:
+        yield
+    finally:
+        client.app.state.settings = settings
+
+
+def stream_events(ws, *stream_ids: str) -> dict[str, list[dict]]:
+    """The feedback events of each stream, until every one of them has ended (others are skipped)."""
+    events: dict[str, list[dict]] = {stream_id: [] for stream_id in stream_ids}
+    ended: set[str] = set()
+    while ended != set(stream_ids):
+        event = ws.receive_json()
+        if event.get("stream_id") in events:
+            events[event["stream_id"]].append(event)
+            if event["type"] in ("feedback.done", "feedback.error"):
+                ended.add(event["stream_id"])
+    return events
 
 
 def ask(client: TestClient, headers: dict, card_id: int, typed: str) -> dict:
@@ -67,14 +97,8 @@ def test_written_feedback_streams_over_the_socket(client: TestClient, alice: dic
     card = typein_card(client, alice, "Powerhouse of the cell?", "the mitochondria")
     with LLMServer() as server, connected(client, alice) as ws:
         server.reply(openai_stream(["Not quite: ", "the ribosome makes proteins; ", "ATP comes from mitochondria."]))
-        settings = client.app.state.settings
-        client.app.state.settings = settings.model_copy(
-            update={"llm": "openai", "openai_base_url": f"{server.url}/v1", "openai_model": "tutor"}
-        )
-        try:
+        with tutor_model(client, server):
             result = ask(client, alice, card, "ribosome")
-        finally:
-            client.app.state.settings = settings
         assert result["suggested_rating"] == 1 and result["stream_id"]
         events = []
         while not events or events[-1]["type"] not in ("feedback.done", "feedback.error"):
@@ -92,16 +116,46 @@ def test_a_stream_cut_off_ends_with_an_error_event(client: TestClient, alice: di
     card = typein_card(client, alice, "Capital of Italy?", "Rome")
     with LLMServer() as server, connected(client, alice) as ws:
         server.reply(openai_stream(["Rome is ", "the cap"], cut=True))
-        settings = client.app.state.settings
-        client.app.state.settings = settings.model_copy(
-            update={"llm": "openai", "openai_base_url": f"{server.url}/v1", "openai_model": "tutor"}
-        )
-        try:
+        with tutor_model(client, server):
             result = ask(client, alice, card, "Milan")
-        finally:
-            client.app.state.settings = settings
         events = []
         while not events or events[-1]["type"] not in ("feedback.done", "feedback.error"):
             events.append(ws.receive_json())
     assert events[-1]["type"] == "feedback.error" and events[-1]["stream_id"] == result["stream_id"]
     assert "".join(e.get("text", "") for e in events[:-1]) == "Rome is the cap"
+
+
+def test_moving_on_stops_the_written_feedback(client: TestClient, alice: dict, bob: dict) -> None:
+    card = typein_card(client, alice, "Powerhouse of the cell?", "the mitochondria")
+    slow = replace(openai_stream([f"word{i} " for i in range(40)]), event_delay=0.1)
+    with LLMServer() as server, connected(client, alice) as ws:
+        server.reply(slow)
+        with tutor_model(client, server):
+            result = ask(client, alice, card, "ribosome")
+        stream_id = result["stream_id"]
+        first = ws.receive_json()
+        assert (first["type"], first["stream_id"]) == ("feedback.delta", stream_id)
+        assert client.delete(f"/api/review/feedback/{stream_id}", headers=bob).status_code == 404
+        assert client.delete(f"/api/review/feedback/{stream_id}", headers=alice).status_code == 204
+        events = [first, *stream_events(ws, stream_id)[stream_id]]
+    assert events[-1] == {"type": "feedback.done", "stream_id": stream_id, "stopped": True}
+    assert len(events) < 20  # it stopped well before the model's 40 pieces
+    gone = client.delete(f"/api/review/feedback/{stream_id}", headers=alice)
+    assert gone.status_code == 404 and "ended" in gone.json()["detail"]
+
+
+def test_a_new_answer_stops_the_previous_feedback(client: TestClient, alice: dict) -> None:
+    card = typein_card(client, alice, "Powerhouse of the cell?", "the mitochondria")
+    with LLMServer() as server, connected(client, alice) as ws:
+        server.reply(replace(openai_stream([f"word{i} " for i in range(40)]), event_delay=0.1))
+        server.reply(openai_stream(["Right: ", "the mitochondria."]))
+        with tutor_model(client, server):
+            older = ask(client, alice, card, "ribosome")["stream_id"]
+            while ws.receive_json().get("stream_id") != older:  # the model is writing the first one
+                pass
+            newer = ask(client, alice, card, "mitochondria")["stream_id"]
+        events = stream_events(ws, older, newer)
+    ended, final = events[older][-1], events[newer]
+    assert ended["type"] == "feedback.done" and ended["stopped"] is True
+    assert final[-1] == {"type": "feedback.done", "stream_id": newer, "stopped": False}
+    assert "".join(e["text"] for e in final[:-1]) == "Right: the mitochondria."

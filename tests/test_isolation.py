@@ -6,11 +6,13 @@ the intruder below tries it."""
 
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import dataclass, field
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from PIL import Image
 from pydantic import BaseModel
 
 from tests.conftest import api_routes, ingest, make_course, make_deck, make_note, sql, upload, user_id
@@ -196,6 +198,9 @@ def test_bob_cannot_reach_alice_data(client: TestClient, alice: dict, bob: dict)
     bob_.attempt("POST", "/api/review/{card_id}", json={"rating": 1}, params={"deck_id": deck}, card_id=bobs_card)
     feedback = bob_.attempt("POST", "/api/review/{card_id}/feedback", json={"typed": SECRET}, card_id=card)
     assert feedback == {"detail": "Card not found"}
+    stream = "0" * 32  # only the streaming user may stop a stream (tests/test_feedback.py stops a live one)
+    stopped = bob_.attempt("DELETE", "/api/review/feedback/{stream_id}", stream_id=stream)
+    assert stopped == {"detail": "No feedback is being written under this id (it has ended)"}
     for method in ("GET", "POST"):
         path = "/api/jobs/{job_id}" if method == "GET" else "/api/jobs/{job_id}/cancel"
         assert bob_.attempt(method, path, job_id=alice_job) == {"detail": "Job not found"}
@@ -270,6 +275,15 @@ def test_bob_cannot_reach_alice_data(client: TestClient, alice: dict, bob: dict)
     for method, path in (("GET", "/api/files/{file_id}/download"), ("DELETE", "/api/files/{file_id}")):
         assert bob_.attempt(method, path, file_id=world["file"]) == {"detail": "File not found"}
     assert client.get("/api/files", headers=bob).json() == []
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(png, "PNG")
+    media = client.post("/api/media", files={"file": ("a.png", png.getvalue(), "image/png")}, headers=alice).json()
+    for method, path in (("GET", ""), ("GET", "/thumbnail"), ("DELETE", "")):
+        detail = bob_.attempt(method, "/api/media/{media_id}" + path, media_id=media["id"])
+        assert detail == {"detail": "Media not found"}
+    crop = {"x": 0, "y": 0, "width": 0.5, "height": 0.5}
+    bob_.attempt("POST", "/api/lectures/{lecture_id}/pages/{number}/crop", json=crop, lecture_id=lecture, number=1)
+    assert client.get("/api/media", headers=bob).json()["items"] == []
     assert bob_.attempt("GET", "/api/stats", params={"deck_id": deck}) == {"detail": "Deck not found"}
     documents = (
         ("/api/documents/quiz", {"deck_id": deck}, "Deck not found"),
@@ -283,6 +297,15 @@ def test_bob_cannot_reach_alice_data(client: TestClient, alice: dict, bob: dict)
     planted = bob_.attempt("POST", apkg, json={"note_ids": world["notes"]}, deck_id=bobs_deck)
     assert planted == {"detail": "Some of these cards do not exist or are not in this deck"}
     assert bob_.attempt("GET", "/api/decks/{deck_id}/export.csv", deck_id=deck) == {"detail": "Deck not found"}
+    exam_path = "/api/decks/{deck_id}/exam"
+    for method, body in (("GET", None), ("PUT", {"exam_date": "2099-01-01"}), ("DELETE", None)):
+        assert bob_.attempt(method, exam_path, json=body, deck_id=deck) == {"detail": "Deck not found"}
+    for method, path in (("POST", "/subscribe"), ("DELETE", "/subscribe"), ("POST", "/copy")):
+        assert bob_.attempt(method, "/api/decks/{deck_id}" + path, deck_id=deck) == {"detail": "Deck not found"}
+    notice = sql(client, "INSERT INTO notice (user_id, kind, message, created_at) VALUES (?, 'deck_deleted', ?, ?) "
+                 "RETURNING id", alice_id, SECRET, "2024-01-01 00:00:00.000000")[0][0]  # fmt: skip
+    assert bob_.attempt("POST", "/api/notices/{notice_id}/read", notice_id=notice) == {"detail": "Notice not found"}
+    assert sql(client, "SELECT read_at FROM notice WHERE id = ?", notice) == [(None,)]
     csv_import = client.post(
         "/api/import/csv",
         data={"deck_id": str(deck), "mapping": '{"front": 0, "back": 1}', "has_header": "false"},

@@ -1,5 +1,6 @@
 """Whole-account export: every row a user owns as JSON, plus the lectures' original files, in one zip
-(layout in models/account_archive.py). Read in one read transaction, so the rows are a consistent
+(layout in models/account_archive.py; card media as media.json and files/media/, see account_media.py).
+Read in one read transaction, so the rows are a consistent
 snapshot even while the user keeps reviewing. Search chunks, page images and jobs are left out:
 they are rebuilt when the lectures are read again after an import.
 """
@@ -30,6 +31,7 @@ from models.lecture import Course, Lecture, LecturePage
 from models.note import Card, Note
 from models.review import CardState, ReviewLog
 from models.user import User, UserSettings
+from processing.interchange import account_media
 from processing.storage import Storage
 
 Progress = Callable[[str, int, int], None]  # (what, current, total)
@@ -106,6 +108,7 @@ def write_account_zip(
     counts = {name: len(items) for name, items in rows.items()}
     manifest = manifest_for(user, counts=counts, app_version=app_version)
     lectures = [(row["id"], storage.original(row["id"])) for row in rows["lectures"]]
+    media = account_media.collect(session, storage=storage, owner_id=owner_id)
     session.rollback()  # the snapshot is taken; do not hold the read transaction while zipping files
     total = len(ACCOUNT_TABLES) + len(lectures)
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
@@ -118,4 +121,5 @@ def write_account_zip(
                 # Page originals are PDFs and images, compressed already: stored as they are.
                 archive.write(original, f"{LECTURE_FILES}{lecture_id}/{original.name}", zipfile.ZIP_STORED)
             progress("files", done, total)
-    return counts
+        account_media.write(archive, media)
+    return counts | {"media": len(media)}

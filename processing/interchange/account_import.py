@@ -41,8 +41,11 @@ from models.note import Card, Note, NoteKind
 from models.review import CardState, ReviewLog
 from models.user import User
 from processing.errors import BadRequest, Conflict, DomainError, TooLarge
+from processing.interchange import account_media
 from processing.jobs import JobRunner
 from processing.lectures import EXTENSIONS, INGEST
+from processing.media.library import PreparedMedia, remove_files
+from processing.media.links import link_notes
 from processing.render import RenderedCard, render_cards
 from processing.storage import Storage
 
@@ -169,6 +172,7 @@ class _Plan:
     tables: dict[str, list[dict[str, Any]]]
     rendered: dict[int, list[RenderedCard]]  # exported note id → its cards
     staged: dict[int, Path]  # exported lecture id → its original, extracted under tmp/
+    media: dict[int, PreparedMedia] = field(default_factory=dict)  # exported media id → its checked file
 
 
 def _prepare(archive: AccountArchive, storage: Storage, staging: Path, progress: Progress) -> _Plan:
@@ -191,7 +195,7 @@ def _prepare(archive: AccountArchive, storage: Storage, staging: Path, progress:
         with archive.zip.open(info) as source, target.open("wb") as out:
             shutil.copyfileobj(source, out, 1024 * 1024)
         staged[lecture_id] = target
-    return _Plan(tables=tables, rendered=rendered, staged=staged)
+    return _Plan(tables=tables, rendered=rendered, staged=staged, media=account_media.read(archive.zip))
 
 
 class _Writer:
@@ -202,6 +206,8 @@ class _Writer:
         self.ids: dict[str, dict[int, int]] = {}
         self.placed: list[int] = []  # new lecture ids whose original has been placed
         self.jobs: list[Job] = []
+        self.media_ids: dict[int, int] = {}  # exported media id → new
+        self.media_written: list[Path] = []  # media files placed here (removed again if the import fails)
 
     def _insert(self, name: str, rows: list[dict], build: Callable[[dict], SQLModel | None]) -> list[Any]:
         pairs = [(int(row["id"]), obj) for row in rows if (obj := build(row)) is not None]
@@ -220,7 +226,10 @@ class _Writer:
         lectures = self._insert("lectures", t["lectures"], lambda r: self._lecture(r, plan))
         self._insert("lecture_pages", t["lecture_pages"], self._page)
         self._insert("decks", t["decks"], lambda r: _row(Deck, r, **own))
+        self.media_ids = account_media.store(self.session, storage=self.storage, owner_id=self.owner_id,
+                                             media=plan.media, written=self.media_written)  # fmt: skip
         notes = self._insert("notes", t["notes"], self._note)
+        link_notes(self.session, owner_id=self.owner_id, notes=[(n.id, n.front, n.back) for n in notes])
         self._cards(plan, notes, t["cards"], t["card_states"])
         self._insert("review_log", t["review_log"], self._review)
         self._insert("card_drafts", t["card_drafts"], self._draft)
@@ -262,13 +271,20 @@ class _Writer:
 
     def _note(self, row: dict) -> Note:
         source = self._map("lectures", row.get("source_lecture_id"))
+        front, back = (account_media.rewrite(row.get(k) or "", self.media_ids) for k in ("front", "back"))
         return _row(Note, row, owner_id=self.owner_id, deck_id=self.ids["decks"][int(row["deck_id"])],
-                    source_lecture_id=source)  # fmt: skip
+                    source_lecture_id=source, front=front, back=back)  # fmt: skip
 
     def _cards(self, plan: _Plan, notes: list[Note], card_rows: list[dict], state_rows: list[dict]) -> None:
         old_note = {new: old for old, new in self.ids["notes"].items()}
         cards = [
-            Card(note_id=note.id, ord=r.ord, front_html=r.front_html, back_html=r.back_html, answer=r.answer)
+            Card(
+                note_id=note.id,
+                ord=r.ord,
+                front_html=account_media.rewrite(r.front_html, self.media_ids),
+                back_html=account_media.rewrite(r.back_html, self.media_ids),
+                answer=r.answer,
+            )  # fmt: skip
             for note in notes
             for r in plan.rendered[old_note[note.id]]
         ]
@@ -373,6 +389,7 @@ def import_account(
         except BaseException as exc:
             for lecture_id in writer.placed if writer else []:
                 storage.delete_lecture(lecture_id)
+            remove_files(writer.media_written if writer else [])
             if isinstance(exc, KeyError | TypeError | ValueError):  # ValidationError is a ValueError
                 raise DamagedArchive(f"The account export is damaged: a row cannot be read ({_short(exc)})") from None
             raise

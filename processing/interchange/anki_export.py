@@ -5,7 +5,8 @@ Basic, Basic (and reversed card), Cloze and Basic (type in the answer), named "â
 genanki names its own (Anki renames a note type whose name matches a built-in one but whose id does
 not). Every note type has a Source field: "Lecture title, p. N", with the page's image when asked.
 Note GUIDs derive from the account and the note, so re-importing a newer export updates the notes
-in Anki instead of duplicating them.
+in Anki instead of duplicating them. Card media goes into the package as Anki media files
+(`lectern-<hash>.<ext>`), shown by <img src> and [sound:].
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 import genanki
 
 from models.note import Note, NoteKind
-from processing.interchange.anki_html import field_checksum, markdown_to_anki, plain_field
+from processing.interchange.anki_html import field_checksum, markdown_to_anki, media_to_anki, plain_field
 
 MODEL_ID_BASE = 1_717_171_700  # fixed: the note types keep their ids across exports and instances
 CSS = (
@@ -120,6 +121,16 @@ def source_field(source: SourcePage | None) -> str:
 
 
 @dataclass(frozen=True)
+class CardMedia:
+    name: str  # the file's name in the package
+    path: Path
+
+
+def card_media_name(sha256: str, extension: str) -> str:
+    return f"lectern-{sha256[:24]}.{extension}"
+
+
+@dataclass(frozen=True)
 class ExportedNote:
     note: Note
     source: SourcePage | None
@@ -134,8 +145,12 @@ def write_package(
     guid: Callable[[Note], str],
     timestamp: float,
     progress: Callable[[int, int], None],
+    card_media: dict[int, CardMedia] | None = None,
 ) -> dict:
-    """Writes the .apkg to `target`; returns counts for the job result."""
+    """Writes the .apkg to `target`; returns counts for the job result. `card_media`: the files of the
+    media the notes show (media id â†’ file), packaged under their names."""
+    card_media = card_media or {}
+    names = {media_id: item.name for media_id, item in card_media.items()}
     models = note_types()
     deck = genanki.Deck(deck_id, deck_name)
     media: dict[str, Path] = {}
@@ -144,7 +159,11 @@ def write_package(
             progress(index, len(notes))
         note = item.note
         kind = NoteKind(note.kind)
-        fields = [markdown_to_anki(note.front), markdown_to_anki(note.back), source_field(item.source)]
+        front, used_front = media_to_anki(markdown_to_anki(note.front), names)
+        back, used_back = media_to_anki(markdown_to_anki(note.back), names)
+        for media_id in used_front | used_back:
+            media[card_media[media_id].name] = card_media[media_id].path
+        fields = [front, back, source_field(item.source)]
         deck.add_note(
             genanki.Note(
                 model=models[kind],
@@ -170,7 +189,7 @@ def write_package(
             names = sorted(media)
             archive.writestr("media", json.dumps({str(i): name for i, name in enumerate(names)}))
             for i, name in enumerate(names):
-                archive.write(media[name], str(i), compress_type=zipfile.ZIP_STORED)  # WebP is compressed
+                archive.write(media[name], str(i), compress_type=zipfile.ZIP_STORED)  # images, audio: compressed
     finally:
         collection.unlink(missing_ok=True)
     return {"notes": len(notes), "cards": card_count, "media": len(media)}

@@ -1,6 +1,7 @@
 """Field text between Lectern and Anki: a note's Markdown rendered to the HTML Anki shows (math as
 MathJax \\(…\\) / \\[…\\]), and Anki's HTML turned back into note text Lectern's Markdown renders
-the same way (math as $…$, literal Markdown characters escaped, Anki's <div> lines as <br>)."""
+the same way (math as $…$, literal Markdown characters escaped, Anki's <div> lines as <br>). Card media:
+Lectern's <img data-media> / audio players become Anki's <img src="name"> / [sound:name], and back."""
 
 from __future__ import annotations
 
@@ -106,3 +107,72 @@ def media_references(field_html: str) -> list[str]:
     names = _IMG_SRC.findall(field_html)
     names += re.findall(r"\[sound:([^\]]+)\]", field_html)
     return names
+
+
+# --- card media -----------------------------------------------------------------------------------
+
+_LECTERN_AUDIO = re.compile(
+    r'<span class="media-audio"><audio[^>]*?\sdata-media="(\d+)"[^>]*></audio>.*?</span></span>'
+    r'|<audio[^>]*?\sdata-media="(\d+)"[^>]*>(?:</audio>)?',
+    re.DOTALL,
+)
+_LECTERN_IMAGE = re.compile(r'<img[^>]*?\sdata-media="(\d+)"[^>]*>')
+_ALT = re.compile(r'\salt="([^"]*)"')
+_ANKI_IMAGE = re.compile(r"<img[^>]*>", re.IGNORECASE)
+_ANKI_SOUND = re.compile(r"\[sound:([^\]]+)\]")
+_TOKEN = re.compile(r"<lectern-media (\d+)>")
+
+
+def media_to_anki(field_html: str, names: dict[int, str]) -> tuple[str, set[int]]:
+    """Lectern's rendered media elements as Anki's references to the package's files named in `names`
+    (media id → file name); returns the field and the ids it used. Unknown ids are left as they are."""
+    used: set[int] = set()
+
+    def audio(match: re.Match) -> str:
+        media_id = int(match[1] or match[2])
+        if media_id not in names:
+            return match[0]
+        used.add(media_id)
+        return f"[sound:{names[media_id]}]"
+
+    def image(match: re.Match) -> str:
+        media_id = int(match[1])
+        if media_id not in names:
+            return match[0]
+        used.add(media_id)
+        alt = _ALT.search(match[0])
+        return f'<img src="{html.escape(names[media_id])}" alt="{alt[1] if alt else ""}">'
+
+    return _LECTERN_IMAGE.sub(image, _LECTERN_AUDIO.sub(audio, field_html)), used
+
+
+def _label(text: str) -> str:
+    return "".join(ch for ch in text if ch not in "[]()\\\n\r").strip()[:80] or "media"
+
+
+def anki_field_to_markdown(field_html: str, media: dict[str, tuple[int, bool]]) -> str:
+    """`anki_to_markdown`, with references to the package's usable files (`media`: file name →
+    (Lectern media id, is audio)) turned into Lectern's ![alt](media:ID) / [audio: name](media:ID)."""
+    references: list[str] = []
+
+    def token(reference: str) -> str:
+        references.append(reference)
+        return f"<lectern-media {len(references) - 1}>"
+
+    def image(match: re.Match) -> str:
+        src = _IMG_SRC.match(match[0])
+        name = html.unescape(src[1]) if src else ""
+        if name not in media or media[name][1]:
+            return match[0]
+        alt = _ALT.search(match[0])
+        label = html.unescape(alt[1]) if alt and alt[1].strip() else name.rsplit(".", 1)[0]
+        return token(f"![{_label(label)}](media:{media[name][0]})")
+
+    def sound(match: re.Match) -> str:
+        name = html.unescape(match[1])
+        if name not in media:
+            return match[0]
+        return token(f"[audio: {_label(name)}](media:{media[name][0]})")
+
+    marked = _ANKI_SOUND.sub(sound, _ANKI_IMAGE.sub(image, field_html))
+    return _TOKEN.sub(lambda m: references[int(m[1])], anki_to_markdown(marked))

@@ -5,17 +5,23 @@ Two phases: `plan_import` maps and renders every note (slow, no database writes,
 Note types map by shape: cloze type → cloze; two templates, the second asking the back → reversed;
 a {{type:…}} template → type-in; anything else → basic. The first two fields are front and back;
 further non-empty fields are appended under their names (to the front for type-in, whose back is the
-expected answer). Media files are not imported yet (Lectern has no card media): their references
-stay in the HTML and are counted.
+expected answer). Media: each file a note shows (<img src>, [sound:]) is read from the package and goes
+through the upload checks (`package_media`: type by its bytes, size, metadata removed); usable files
+become the importing user's media (dedup, quota: an import that does not fit fails whole) and the
+references Lectern's ![alt](media:ID) / [audio: name](media:ID). Files missing from the package or
+refused stay as Anki's reference in the text and are counted with their reasons.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
+import zipfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from fsrs import Scheduler
 from sqlalchemy import insert
@@ -27,9 +33,13 @@ from models.note import MAX_FIELD_CHARS, MAX_TAGS, Card, Note, NoteKind
 from models.review import CardState, ReviewLog
 from processing.errors import DomainError
 from processing.interchange.anki_history import ReplayedCard, new_state, replay
-from processing.interchange.anki_html import anki_to_markdown, media_references
+from processing.interchange.anki_html import anki_field_to_markdown, anki_to_markdown, media_references
 from processing.interchange.anki_package import AnkiCard, AnkiCollection, AnkiModel, AnkiNote, AnkiReview
+from processing.media import library
+from processing.media.links import link_notes, rewrite_references
+from processing.media.sniff import AUDIO_LIMIT, MB
 from processing.render import RenderedCard, render_cards
+from processing.storage import Storage
 
 FALLBACK_DECK = "Imported from Anki"
 MAX_DECK_NAME = 120
@@ -52,11 +62,51 @@ class PlannedNote:
 
 
 @dataclass
+class PackageMedia:
+    """The package's files that notes show, checked like uploads. Until the import is written each
+    usable file has a stand-in id (far above real ids) that the planned notes refer to."""
+
+    usable: dict[str, tuple[int, library.PreparedMedia]] = field(default_factory=dict)  # name → (stand-in, file)
+    missing: list[str] = field(default_factory=list)  # named by notes, absent from the package
+    refused: list[str] = field(default_factory=list)  # why a file was not usable ("name: reason")
+
+    def references(self) -> dict[str, tuple[int, bool]]:
+        return {name: (stand_in, prepared.kind == "audio") for name, (stand_in, prepared) in self.usable.items()}
+
+
+def package_media(path: Path, collection: AnkiCollection) -> PackageMedia:
+    """Reads and checks every file the collection's notes show (upload rules: magic bytes, size limits,
+    metadata stripped); nothing is stored yet."""
+    wanted = list(
+        dict.fromkeys(name for n in collection.notes for value in n.fields for name in media_references(value))
+    )
+    member_of = {name: member for member, name in collection.media.items()}
+    out, base = PackageMedia(), 10**14 + secrets.randbelow(10**14)
+    with zipfile.ZipFile(path) as archive:
+        members = set(archive.namelist())
+        for name in wanted:
+            member = member_of.get(name)
+            if member is None or member not in members:
+                out.missing.append(name)
+                continue
+            if archive.getinfo(member).file_size > AUDIO_LIMIT:
+                out.refused.append(f"{name}: larger than {AUDIO_LIMIT // MB} MB")
+                continue
+            try:
+                prepared = library.prepare(archive.read(member), name=name)
+            except DomainError as exc:
+                out.refused.append(f"{name}: {exc.detail}")
+                continue
+            out.usable[name] = (base + len(out.usable), prepared)
+    return out
+
+
+@dataclass
 class ImportPlan:
     notes: list[PlannedNote] = field(default_factory=list)
     skipped: int = 0
     reasons: list[str] = field(default_factory=list)
-    media_skipped: int = 0
+    media: PackageMedia = field(default_factory=PackageMedia)
     history_dropped: int = 0  # reviews of Anki cards Lectern has no card for
 
 
@@ -88,8 +138,8 @@ def lectern_tags(tags: list[str]) -> list[str]:
     return sorted(out)[:MAX_TAGS]
 
 
-def _texts(note: AnkiNote, model: AnkiModel, kind: NoteKind) -> tuple[str, str]:
-    fields = [anki_to_markdown(value) for value in note.fields]
+def _texts(note: AnkiNote, model: AnkiModel, kind: NoteKind, media: dict[str, tuple[int, bool]]) -> tuple[str, str]:
+    fields = [anki_field_to_markdown(value, media) for value in note.fields]
     front = fields[0] if fields else ""
     back = fields[1] if len(fields) > 1 else ""
     extras = []
@@ -120,6 +170,7 @@ def plan_import(
     deck_name: str | None,
     created: datetime,
     progress: Progress,
+    media: PackageMedia | None = None,
 ) -> ImportPlan:
     cards_of: dict[int, list[AnkiCard]] = defaultdict(list)
     for card in collection.cards:
@@ -127,7 +178,8 @@ def plan_import(
     reviews_of: dict[int, list[AnkiReview]] = defaultdict(list)
     for review in collection.reviews:
         reviews_of[review.card_id].append(review)
-    plan, media_seen = ImportPlan(), set()
+    plan = ImportPlan(media=media or PackageMedia())
+    references = plan.media.references()
     total = len(collection.notes)
     for index, note in enumerate(collection.notes):
         if index % 500 == 0:
@@ -137,7 +189,7 @@ def plan_import(
             _skip(plan, f"note {note.id} uses a note type missing from the package")
             continue
         kind = note_kind(model)
-        front, back = _texts(note, model, kind)
+        front, back = _texts(note, model, kind, references)
         if len(front) > MAX_FIELD_CHARS or len(back) > MAX_FIELD_CHARS:
             _skip(plan, f"note {note.id} is longer than {MAX_FIELD_CHARS:,} characters")
             continue
@@ -168,12 +220,10 @@ def plan_import(
         plan.history_dropped += sum(len(reviews_of.get(c.id, [])) for c in anki_cards.values())
         first = min(cards_of.get(note.id, []), key=lambda c: c.ord, default=None)
         deck_key = deck_name or _deck_name(collection.deck_names.get(first.deck_id, "") if first else "")
-        media_seen.update(name for value in note.fields for name in media_references(value))
         plan.notes.append(
             PlannedNote(deck_key, kind, front, back, lectern_tags(note.tags), rendered, states, suspended)
         )
     progress(total, total)
-    plan.media_skipped = len(media_seen)
     return plan
 
 
@@ -204,8 +254,55 @@ def unique_deck_names(wanted: list[str], taken: list[str]) -> dict[str, str]:
     return out
 
 
-def write_import(session: Session, *, plan: ImportPlan, owner_id: int, source: str) -> list[dict]:
-    """Writes the plan in the caller's transaction (the caller commits); returns the decks made."""
+def _store_media(
+    session: Session, *, plan: ImportPlan, owner_id: int, storage: Storage | None, quota_bytes: int, written: list[Path]
+) -> None:
+    """Stores the package's usable files for the owner (413 when they do not fit the quota) and points the
+    planned notes and cards at their real ids."""
+    if not plan.media.usable:
+        return
+    if storage is None:
+        raise ValueError("importing media needs the storage")
+    mapping = {}
+    for stand_in, prepared in plan.media.usable.values():
+        media, _ = library.store(
+            session, storage=storage, owner_id=owner_id, prepared=prepared, quota_bytes=quota_bytes, written=written
+        )
+        mapping[stand_in] = media.id
+    for note in plan.notes:
+        note.front, note.back = rewrite_references(note.front, mapping), rewrite_references(note.back, mapping)
+        note.cards = [
+            RenderedCard(
+                c.ord,
+                c.label,
+                rewrite_references(c.front_html, mapping),
+                rewrite_references(c.back_html, mapping),
+                c.answer,
+            )
+            for c in note.cards
+        ]
+
+
+def write_import(
+    session: Session,
+    *,
+    plan: ImportPlan,
+    owner_id: int,
+    source: str,
+    storage: Storage | None = None,
+    quota_bytes: int = 0,
+    written: list[Path] | None = None,
+) -> list[dict]:
+    """Writes the plan in the caller's transaction (the caller commits); returns the decks made. Media files
+    are placed before the rows; `written` collects them for the caller to remove if the transaction fails."""
+    _store_media(
+        session,
+        plan=plan,
+        owner_id=owner_id,
+        storage=storage,
+        quota_bytes=quota_bytes,
+        written=[] if written is None else written,
+    )
     wanted = list(dict.fromkeys(note.deck_key for note in plan.notes))
     taken = session.exec(select(Deck.name).where(Deck.owner_id == owner_id)).all()
     names = unique_deck_names(wanted, list(taken))
@@ -230,6 +327,9 @@ def write_import(session: Session, *, plan: ImportPlan, owner_id: int, source: s
         for n in plan.notes
     ]
     note_ids = _insert_returning_ids(session, Note, note_rows)
+    link_notes(
+        session, owner_id=owner_id, notes=[(i, n.front, n.back) for i, n in zip(note_ids, plan.notes, strict=True)]
+    )
     card_rows, owners = [], []
     for note, note_id in zip(plan.notes, note_ids, strict=True):
         for index, card in enumerate(note.cards):

@@ -1,11 +1,13 @@
 """Anki export and import as jobs: starting them (ownership and input checked here) and their handlers.
 
     apkg_export  params: deck_id, note_ids (or null: all), include_source_images
-                 steps:  writing → saving; result: deck_id, file_id, notes, cards, media, images_missing
+                 steps:  writing → saving; result: deck_id, file_id, notes, cards, media (files packaged:
+                         card media and page images), images_missing
     apkg_import  params: upload (the stored package), filename, deck_name (or null: Anki's deck names)
                  steps:  reading → converting (every 500 notes) → saving (one transaction);
                  result: decks [{id, name, notes}], notes, cards, reviews, suspended, skipped,
-                         skipped_reasons, media_skipped, history_dropped
+                         skipped_reasons, media_imported, media_missing, media_refused,
+                         media_reasons, history_dropped
 
 An uploaded package waits under data/imports/<owner id>/ (not tmp/, which start-up sweeps) until its
 job has run, so a job resumed after a restart still finds it.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import secrets
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +31,27 @@ from models.generated import GeneratedKind
 from models.interchange import ApkgExportRequest
 from models.job import Job
 from models.lecture import Lecture
+from models.media import Media
 from models.note import Note
 from models.user import User
 from processing.decks import get_owned_deck
-from processing.errors import Conflict, DomainError, NotFound
+from processing.errors import Conflict, DomainError, NotFound, TooLarge
 from processing.generated import download_name, save_generated
-from processing.interchange.anki_export import ExportedNote, SourcePage, note_guid, stable_id, write_package
-from processing.interchange.anki_import import plan_import, write_import
+from processing.interchange.anki_export import (
+    CardMedia,
+    ExportedNote,
+    SourcePage,
+    card_media_name,
+    note_guid,
+    stable_id,
+    write_package,
+)
+from processing.interchange.anki_import import package_media, plan_import, write_import
 from processing.interchange.anki_package import check_package, read_collection
 from processing.jobs import JobContext, JobError, JobInterrupted, JobRunner
+from processing.media.library import media_file, remove_files
+from processing.media.links import referenced_ids
+from processing.media.sniff import BY_MIME
 from processing.srs import scheduler_for
 from processing.storage import Storage
 from processing.uploads import ReceivedFile
@@ -110,6 +125,7 @@ class AnkiExport:
     def __call__(self, ctx: JobContext) -> dict[str, Any]:
         params = ctx.params
         deck, owner, notes, titles = self._load(ctx.owner_id, int(params["deck_id"]), params.get("note_ids"))
+        card_media = self._card_media(ctx.owner_id, notes)
         exported, missing = self._sources(notes, titles, images=bool(params.get("include_source_images", True)))
         target = self.storage.temp_file(suffix=".apkg")
         try:
@@ -123,6 +139,7 @@ class AnkiExport:
                 progress=lambda done, total: ctx.progress(
                     step="writing", current=done, total=total, message=f"Writing notes ({done:,} of {total:,})"
                 ),
+                card_media=card_media,
             )
             ctx.progress(step="saving", current=0, total=1, message="Saving the package")
             with self.db.session(write=True) as session:
@@ -166,6 +183,20 @@ class AnkiExport:
             raise JobError(EMPTY_DECK if not note_ids else "The chosen cards are no longer in this deck")
         return deck, owner, notes, titles
 
+    def _card_media(self, owner_id: int, notes: list[Note]) -> dict[int, CardMedia]:
+        """The owner's media files the notes show (ids from their text; others are not packaged)."""
+        ids = referenced_ids(*(text for n in notes for text in (n.front, n.back)))
+        if not ids:
+            return {}
+        with self.db.session() as session:
+            rows = session.exec(select(Media).where(Media.owner_id == owner_id, col(Media.id).in_(ids))).all()
+        out = {}
+        for media in rows:
+            path = media_file(self.storage, media)
+            if path.is_file():
+                out[media.id] = CardMedia(card_media_name(media.sha256, BY_MIME[media.mime].extension), path)
+        return out
+
     def _sources(self, notes: list[Note], titles: dict[int, str], *, images: bool) -> tuple[list[ExportedNote], int]:
         out, missing = [], 0
         for note in notes:
@@ -181,10 +212,12 @@ class AnkiExport:
 
 
 class AnkiImport:
-    """Handler for "apkg_import" jobs."""
+    """Handler for "apkg_import" jobs. `quota_bytes` reads the per-user media quota when a job runs."""
 
-    def __init__(self, *, database: Database, storage: Storage) -> None:
-        self.db, self.storage = database, storage
+    def __init__(
+        self, *, database: Database, storage: Storage, quota_bytes: Callable[[], int] = lambda: 1024**3
+    ) -> None:
+        self.db, self.storage, self.quota_bytes = database, storage, quota_bytes
 
     def __call__(self, ctx: JobContext) -> dict[str, Any]:
         params = ctx.params
@@ -214,6 +247,8 @@ class AnkiImport:
             if owner is None:
                 raise JobError("This account has been deleted")
             scheduler = scheduler_for(owner, fuzz=False)  # a replayed history comes out the same every time
+        ctx.progress(step="reading", current=0, total=0, message="Checking the package's media files")
+        media = package_media(path, collection)
         created = utcnow()
         plan = plan_import(
             collection,
@@ -223,6 +258,7 @@ class AnkiImport:
             progress=lambda done, total: ctx.progress(
                 step="converting", current=done, total=total, message=f"Converting notes ({done:,} of {total:,})"
             ),
+            media=media,
         )
         if not plan.notes:
             why = f" ({'; '.join(plan.reasons)})" if plan.reasons else ""
@@ -231,8 +267,24 @@ class AnkiImport:
         source = f"the Anki package {params.get('filename') or 'upload'}"
         # One transaction: a failure leaves no deck. No progress is reported inside it (a progress
         # write would wait for this transaction's write lock).
-        with self.db.transaction() as session:
-            decks = write_import(session, plan=plan, owner_id=ctx.owner_id, source=source)
+        written: list[Path] = []
+        try:
+            with self.db.transaction() as session:
+                decks = write_import(
+                    session,
+                    plan=plan,
+                    owner_id=ctx.owner_id,
+                    source=source,
+                    storage=self.storage,
+                    quota_bytes=self.quota_bytes(),
+                    written=written,
+                )
+        except TooLarge as exc:  # the media does not fit the quota: nothing was imported
+            remove_files(written)
+            raise JobError(f"{exc.detail}; nothing was imported") from exc
+        except BaseException:
+            remove_files(written)
+            raise
         return {
             "decks": decks,
             "notes": len(plan.notes),
@@ -241,6 +293,9 @@ class AnkiImport:
             "suspended": sum(sum(n.suspended) for n in plan.notes),
             "skipped": plan.skipped,
             "skipped_reasons": plan.reasons,
-            "media_skipped": plan.media_skipped,
+            "media_imported": len(plan.media.usable),
+            "media_missing": len(plan.media.missing),
+            "media_refused": len(plan.media.refused),
+            "media_reasons": (plan.media.refused + [f"{name}: not in the package" for name in plan.media.missing])[:5],
             "history_dropped": plan.history_dropped,
         }

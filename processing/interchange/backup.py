@@ -39,7 +39,7 @@ from processing.errors import BadRequest
 from processing.interchange.account_import import check_member_name
 from processing.storage import Storage
 
-FILE_DIRS = ("uploads", "pages", "generated")
+FILE_DIRS = ("uploads", "pages", "generated", "media")
 SECRET = "secret.key"
 Progress = Callable[[str, int, int, str], None]  # (step, current, total, message)
 

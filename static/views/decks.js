@@ -1,9 +1,11 @@
-// Decks list: due/new counts per deck, study and open buttons, and the new-deck form.
+// Decks list: due/new counts per deck (own decks, then subscribed ones), study and open buttons,
+// the link to Shared decks, and the new-deck form.
 
 import { get, post } from "../api.js";
 import { $, busy, html, mount, plural, setTitle, showError, toast } from "../ui.js";
 import { mountAnkiImport } from "../anki.js";
 import { mountCsvImport } from "../csvimport.js";
+import { mountExamBadges } from "../exam.js";
 
 export async function render(root, ctx) {
   setTitle("Decks");
@@ -11,8 +13,9 @@ export async function render(root, ctx) {
   // not from adding up each deck's (individually capped) count.
   const [decks, queue] = await Promise.all([get("/api/decks"), get("/api/review/next")]);
   draw(root, decks, ctx, queue.counts);
+  mountExamBadges(root);
   mountAnkiImport(root, { signal: ctx.signal, onImported: () => render(root, ctx) });
-  mountCsvImport(root, { decks, onImported: () => render(root, ctx) });
+  mountCsvImport(root, { decks: decks.filter((d) => d.owned), onImported: () => render(root, ctx) });
 }
 
 function draw(root, decks, ctx, counts) {
@@ -28,6 +31,7 @@ function draw(root, decks, ctx, counts) {
           </p>
         </div>
         <div class="page-actions">
+          <a class="btn" href="#/shared" data-testid="shared-decks">Shared decks</a>
           <a class="btn btn-primary" href="#/review" data-testid="study-all">Study all</a>
         </div>
       </div>
@@ -83,7 +87,7 @@ function deckRow(deck) {
       <p class="deck-meta muted">${plural(deck.note_count, "note")} · ${plural(deck.card_count, "card")}${deck
         .suspended_count
         ? ` · ${deck.suspended_count} suspended`
-        : ""}</p>
+        : ""}${sharing(deck)}</p>
     </div>
     <div class="deck-counts">
       <span class="count count-due ${deck.due_count ? "" : "zero"}" title="Due now">
@@ -98,4 +102,10 @@ function deckRow(deck) {
       <a class="btn" href="#/deck/${deck.id}" data-testid="deck-open">Open</a>
     </div>
   </li>`;
+}
+
+function sharing(deck) {
+  if (!deck.owned) return html` · <span class="shared-badge" data-testid="deck-shared-by">shared by ${deck.owner_name}</span>`;
+  if (deck.visibility !== "public") return "";
+  return html` · <span class="shared-badge" data-testid="deck-public">public · ${plural(deck.subscriber_count, "subscriber")}</span>`;
 }

@@ -20,7 +20,7 @@ const KIND_LABELS = {
 export async function render(root, ctx) {
   setTitle("Documents");
   const [decks, tags, lectures, files] = await Promise.all([
-    get("/api/decks"),
+    get("/api/decks").then((decks) => decks.filter((d) => d.owned)), // quizzes print your own decks
     get("/api/tags"),
     get("/api/lectures"),
     get("/api/files"),

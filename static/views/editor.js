@@ -4,6 +4,7 @@
 import { ApiError, del, get, patch, post, toId } from "../api.js";
 import { $, busy, confirmDialog, debounce, html, mount, plural, setTitle, showError, toast } from "../ui.js";
 import { FIELD_LABELS, KIND_LABELS, cardFace, parseTags } from "../cards.js";
+import { attachControls, wireMediaAttach } from "../mediaattach.js";
 
 const LAST_KIND_KEY = "lectern.editor.kind";
 const PREVIEW_DELAY_MS = 250;
@@ -12,7 +13,7 @@ const MOD_KEY = /Mac|iPhone|iPad/.test(navigator.platform) ? "⌘" : "Ctrl";
 export async function render(root, ctx) {
   const editing = ctx.mode === "edit";
   const [note, decks] = await Promise.all([
-    editing ? get(`/api/notes/${ctx.params[0]}`) : Promise.resolve(blankNote(ctx.params[0])),
+    editing ? get(`/api/notes/${ctx.params[0]}`) : Promise.resolve(blankNote(ctx.params[0], ctx.query)),
     get("/api/decks"),
   ]);
   const deck = decks.find((d) => String(d.id) === String(note.deck_id));
@@ -55,6 +56,7 @@ export async function render(root, ctx) {
             <textarea id="editor-back" name="back" rows="4" data-testid="editor-back"></textarea>
             <small class="hint" data-testid="kind-hint"></small>
           </div>
+          ${attachControls()}
           <div class="form-row">
             <label class="field grow">
               <span>Tags <small class="muted">(separated by spaces)</small></span>
@@ -63,7 +65,7 @@ export async function render(root, ctx) {
             <label class="field grow">
               <span>Deck</span>
               <select name="deck_id" data-testid="editor-deck">
-                ${decks.map((d) => html`<option value="${d.id}" ${String(d.id) === String(note.deck_id) ? "selected" : ""}>${d.name}</option>`)}
+                ${decks.filter((d) => d.owned).map((d) => html`<option value="${d.id}" ${String(d.id) === String(note.deck_id) ? "selected" : ""}>${d.name}</option>`)}
               </select>
             </label>
           </div>
@@ -76,7 +78,8 @@ export async function render(root, ctx) {
             <a class="btn btn-ghost" href="${returnTo}" data-testid="editor-cancel">Cancel</a>
             ${editing ? html`<button type="button" class="btn btn-danger push-right" data-testid="editor-delete">Delete note…</button>` : ""}
           </div>
-          <p class="hint">Markdown works; write math as <code>$x^2$</code> or <code>$$\\int f$$</code>.</p>
+          <p class="hint">Markdown works; write math as <code>$x^2$</code> or <code>$$\\int f$$</code>.
+            Paste or drop an image or audio file on a field to attach it.</p>
         </form>
         <section class="panel preview" aria-labelledby="preview-title" aria-live="polite">
           <h2 id="preview-title">Preview</h2>
@@ -96,9 +99,10 @@ export async function render(root, ctx) {
   form.front.focus();
 }
 
-function blankNote(deckId) {
+function blankNote(deckId, query) {
   const remembered = localStorage.getItem(LAST_KIND_KEY);
-  return { deck_id: deckId, kind: KIND_LABELS[remembered] ? remembered : "basic", front: "", back: "", tags: [] };
+  const front = query?.get("front") ?? ""; // a crop of a lecture page arrives with its image reference
+  return { deck_id: deckId, kind: KIND_LABELS[remembered] ? remembered : "basic", front, back: "", tags: [] };
 }
 
 function kindOf(form) {
@@ -164,6 +168,12 @@ function wire(editor) {
     if (discard) ctx.navigate(editor.returnTo);
   });
   $("[data-testid=editor-delete]", root)?.addEventListener("click", () => deleteNote(editor));
+  wireMediaAttach({
+    container: $(".media-attach", root),
+    fields: [form.front, form.back],
+    signal: ctx.signal,
+    onError: (message) => showEditorError(editor, message),
+  });
 }
 
 /** Wrap the selection as {{cN::…}} with the next unused number (or insert an empty one). */

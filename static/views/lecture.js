@@ -19,6 +19,7 @@ import {
 } from "../lectures.js";
 import { pageImages, thumbStrip } from "../pageimages.js";
 import { makeCardsPanel } from "../makecards.js";
+import { wireCrop } from "../lecturecrop.js";
 
 export async function render(root, ctx) {
   const lectureId = ctx.params[0];
@@ -180,6 +181,7 @@ async function drawReader(view) {
             <span>of <span data-testid="page-total">${last}</span></span></label>
           <button type="button" class="btn btn-small" data-testid="page-next" aria-label="Next page" title="Next page (→ or j)">›</button>
           <span data-testid="page-source-slot"></span>
+          <button type="button" class="btn btn-small" data-testid="crop-toggle" aria-pressed="false" title="Crop a region of the page into a card image">✂ Crop to card</button>
           <span class="sr-only" aria-live="polite" data-testid="page-announce"></span>
         </div>
         <form class="lecture-search" role="search" data-testid="lecture-search-form">
@@ -208,6 +210,7 @@ async function drawReader(view) {
   wireReader(view);
   const cards = makeCardsPanel($("[data-testid=makecards-panel]", root), { lecture, signal: ctx.signal, currentPage: () => view.page });
   $("[data-testid=make-cards]", root).addEventListener("click", () => cards.toggle());
+  wireCrop(root, { lecture, currentPage: () => view.page, signal: ctx.signal, navigate: ctx.navigate });
   const wanted = Number(ctx.query.get("page")) || pages[0].number;
   await showPage(view, wanted);
 }

@@ -6,6 +6,7 @@ import { api, get, post } from "../api.js";
 import { $, html, mount, plural, setTitle, showError, toast } from "../ui.js";
 import { cardFace } from "../cards.js";
 import { drawFeedback, feedbackBlock, suggestedRating, typeinFeedback } from "../typein.js";
+import { examNote } from "../exam.js";
 
 const RATINGS = [
   [1, "Again"],
@@ -290,6 +291,7 @@ function cardScreen(session) {
       <header class="card-meta">
         <span class="card-deck">${card.deck_name}</span>
         <span class="state state-${card.state}">${card.state}</span>
+        ${examNote(card)}
         ${(card.tags ?? []).map((t) => html`<span class="tag">${t}</span>`)}
         ${sourceHash(card)
           ? html`<a class="source-link" href="${sourceHash(card)}" data-testid="source-link"

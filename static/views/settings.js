@@ -5,6 +5,8 @@ import { del, get, patch, post, put, tokens } from "../api.js";
 import { fsrsPanel } from "../fsrsparams.js";
 import { $, $$, busy, confirmDialog, formatDateTime, html, mount, setTitle, showError, toast } from "../ui.js";
 import { mountAccountData } from "../accountdata.js";
+import { mountStorage } from "../mediastorage.js";
+import { mountExamBudget } from "../exam.js";
 
 const THEME_KEY = "lectern.theme";
 
@@ -117,6 +119,8 @@ export async function render(root, ctx) {
   wirePassword(root);
   wireDeleteAccount(root, ctx);
   mountAccountData($(".settings-grid", root), { user, signal: ctx.signal }).catch(showError);
+  mountStorage($(".settings-grid", root), { signal: ctx.signal }).catch(showError);
+  mountExamBudget($(".settings-grid", root), { user, setUser: ctx.setUser });
   const llm = drawProvider(root);
   const fsrs = fsrsPanel($("[data-testid=fsrs-body]", root), { signal: ctx.signal }).catch(showError);
   if (user.is_admin) await drawAdmin(root, user);

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,9 +38,9 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh context per test (own localStorage), failing the test on any uncaught page error."""
+@contextmanager
+def _person(browser: Browser) -> Iterator[Page]:
+    """One person's browser (own context, so own localStorage), failing the test on any uncaught page error."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", timezone_id="Europe/Paris")
     page = context.new_page()
     errors: list[str] = []
@@ -47,6 +48,19 @@ def page(browser: Browser) -> Iterator[Page]:
     yield page
     context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    with _person(browser) as page:
+        yield page
+
+
+@pytest.fixture
+def second_page(browser: Browser) -> Iterator[Page]:
+    """Another person's browser, beside `page`."""
+    with _person(browser) as page:
+        yield page
 
 
 @pytest.fixture
