@@ -12,14 +12,13 @@ import threading
 import unicodedata
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sqlmodel import Session, select
 
 from models.note import Card
-from models.review import CardState
+from models.review import CardState, FeedbackOut
 from processing.cardgen.words import STOP_WORDS
 from processing.embeddings import Embedder
 from processing.errors import NotFound
@@ -35,17 +34,6 @@ FEEDBACK_SYSTEM = (
     "You are a patient tutor. A student answered a flashcard. In two or three sentences, say what "
     "was right, what was missing or wrong, and how to remember it. Do not repeat the question."
 )
-
-
-@dataclass(frozen=True)
-class Feedback:
-    suggested_rating: int
-    label: str
-    similarity: float
-    coverage: float
-    missing_terms: list[str]
-    reason: str
-    stream_id: str | None = None
 
 
 def _fold(text: str) -> str:
@@ -68,13 +56,24 @@ def _covered(term: str, typed_words: set[str]) -> bool:
     return False
 
 
-def score(typed: str, expected: str, *, similarity: float) -> Feedback:
+def _feedback(rating: int, similarity: float, coverage: float, missing: list[str], reason: str) -> FeedbackOut:
+    return FeedbackOut(
+        suggested_rating=rating,
+        label=LABELS[rating],
+        similarity=similarity,
+        coverage=coverage,
+        missing_terms=missing,
+        reason=reason,
+    )
+
+
+def score(typed: str, expected: str, *, similarity: float) -> FeedbackOut:
     """The suggestion for `typed` against `expected`, given their embedding cosine."""
     typed_clean, expected_clean = " ".join(typed.split()), " ".join(expected.split())
     if not typed_clean:
-        return Feedback(1, LABELS[1], 0.0, 0.0, _terms(expected_clean)[:8], "No answer was typed.")
+        return _feedback(1, 0.0, 0.0, _terms(expected_clean)[:8], "No answer was typed.")
     if WORD.findall(_fold(typed_clean)) == WORD.findall(_fold(expected_clean)):
-        return Feedback(3, LABELS[3], 1.0, 1.0, [], "Exactly the answer.")
+        return _feedback(3, 1.0, 1.0, [], "Exactly the answer.")
     terms = _terms(expected_clean)
     typed_words = set(WORD.findall(_fold(typed_clean)))
     missing = [t for t in terms if not _covered(t, typed_words)]
@@ -92,7 +91,7 @@ def score(typed: str, expected: str, *, similarity: float) -> Feedback:
     else:
         rating = 1
         reason = "Not the answer" + (": it is about " + ", ".join(missing[:3]) + "." if missing else ".")
-    return Feedback(rating, LABELS[rating], round(similarity, 3), round(coverage, 3), missing[:8], reason)
+    return _feedback(rating, round(similarity, 3), round(coverage, 3), missing[:8], reason)
 
 
 def expected_answer(session: Session, *, user_id: int, card_id: int) -> tuple[str, str]:
@@ -119,7 +118,7 @@ def typein_feedback(
     embedder: Embedder,
     provider: Provider | None,
     streams: FeedbackStreams,
-) -> Feedback:
+) -> FeedbackOut:
     question, expected = expected_answer(session, user_id=user_id, card_id=card_id)
     similarity = 0.0
     if typed.strip():
@@ -130,7 +129,7 @@ def typein_feedback(
         return feedback
     prompt = f"Question: {question}\nExpected answer: {expected}\nStudent's answer: {typed}"
     stream_id = streams.start(user_id=user_id, provider=provider, prompt=prompt)
-    return Feedback(**{**feedback.__dict__, "stream_id": stream_id})
+    return feedback.model_copy(update={"stream_id": stream_id})
 
 
 class FeedbackStreams:

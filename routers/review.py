@@ -85,7 +85,7 @@ def typein_feedback(
         provider=llm.provider_from_settings(settings),
         streams=request.app.state.feedback,
     )
-    return FeedbackOut(**result.__dict__)
+    return result
 
 
 @router.delete("/feedback/{stream_id}", status_code=204)

@@ -16,23 +16,15 @@ from fastapi.testclient import TestClient
 
 from config import Settings
 from main import create_app
-from tests.conftest import ingest, make_course, make_deck, make_note, register, sql, wait_for_lecture
+from tests.conftest import ingest, make_course, make_deck, make_note, register, sql, wait_for_job, wait_for_lecture
 
 FINISHED = ("succeeded", "failed", "cancelled")
-
-
-def wait_job(client: TestClient, headers: dict, job_id: int, timeout: float = 180) -> dict:
-    deadline = time.monotonic() + timeout
-    while (job := client.get(f"/api/jobs/{job_id}", headers=headers).json())["status"] not in FINISHED:
-        assert time.monotonic() < deadline, job
-        time.sleep(0.05)
-    return job
 
 
 def export_account(client: TestClient, headers: dict) -> bytes:
     response = client.post("/api/account/export", headers=headers)
     assert response.status_code == 202, response.text
-    job = wait_job(client, headers, response.json()["id"])
+    job = wait_for_job(client, headers, response.json()["id"])
     assert job["status"] == "succeeded", job
     download = client.get(job["result"]["download_url"], headers=headers)
     assert download.status_code == 200 and download.headers["content-type"] == "application/zip"
@@ -157,7 +149,7 @@ def test_export_then_import_into_a_fresh_instance_restores_the_account(
     carol = register(second_app, "carol@example.com")
     response = post_import(second_app, carol, data)
     assert response.status_code == 202, response.text
-    job = wait_job(second_app, carol, response.json()["id"])
+    job = wait_for_job(second_app, carol, response.json()["id"])
     assert job["status"] == "succeeded", job
     assert job["result"] == {"decks": 2, "notes": 4, "cards": 6, "reviews": 4, "lectures": 1, "conversations": 1,
                              "reingesting": 1}  # fmt: skip
@@ -229,13 +221,13 @@ def test_a_damaged_table_fails_the_job_and_writes_nothing(client: TestClient, al
     for replace, message in cases:
         response = post_import(client, dave, rewritten(small_export, replace=replace))
         assert response.status_code == 202, response.text
-        job = wait_job(client, dave, response.json()["id"])
+        job = wait_for_job(client, dave, response.json()["id"])
         assert job["status"] == "failed" and message in job["error"], job
         dave_id = client.get("/api/users/me", headers=dave).json()["id"]
         assert sql(client, "SELECT count(*) FROM deck WHERE owner_id = ?", dave_id) == [(0,)]
         assert sql(client, "SELECT count(*) FROM note WHERE owner_id = ?", dave_id) == [(0,)]
     missing = rewritten(small_export, drop="decks.json")
-    job = wait_job(client, dave, post_import(client, dave, missing).json()["id"])
+    job = wait_for_job(client, dave, post_import(client, dave, missing).json()["id"])
     assert job["status"] == "failed" and "decks.json is missing" in job["error"]
     assert not list((client.app.state.settings.data_dir / "imports").iterdir())
 
@@ -249,7 +241,7 @@ def test_import_into_an_account_with_decks_is_refused(client: TestClient, alice:
 def test_exports_are_the_owners_only(client: TestClient, alice: dict, bob: dict) -> None:
     make_deck(client, alice)
     response = client.post("/api/account/export", headers=alice)
-    job = wait_job(client, alice, response.json()["id"])
+    job = wait_for_job(client, alice, response.json()["id"])
     file_id = job["result"]["file_id"]
     assert client.get(f"/api/files/{file_id}/download", headers=bob).status_code == 404
     assert client.get(f"/api/jobs/{job['id']}", headers=bob).status_code == 404
@@ -287,7 +279,7 @@ def test_card_media_moves_with_the_account(client: TestClient, alice: dict, seco
     )
     response = post_import(second_app, carol, data)
     assert response.status_code == 202, response.text
-    assert wait_job(second_app, carol, response.json()["id"])["status"] == "succeeded"
+    assert wait_for_job(second_app, carol, response.json()["id"])["status"] == "succeeded"
     library = second_app.get("/api/media", headers=carol).json()
     (copy,) = library["items"]
     assert copy["original_name"] == "cell.jpg" and library["usage"]["used_bytes"] == len(stored)

@@ -23,7 +23,7 @@ from fsrs import Rating, Scheduler
 
 from models.note import NoteKind
 from processing.render import render_cards
-from tests.conftest import ingest, make_course, make_deck, make_note, register, sql, user_id
+from tests.conftest import ingest, make_course, make_deck, make_note, register, sql, user_id, wait_for_job
 from tests.test_ws import connected
 
 FINISHED = {"succeeded", "failed", "cancelled"}
@@ -32,21 +32,11 @@ FINISHED = {"succeeded", "failed", "cancelled"}
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-def wait_job(client: TestClient, headers: dict, job_id: int, timeout: float = 180) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        job = client.get(f"/api/jobs/{job_id}", headers=headers).json()
-        if job["status"] in FINISHED:
-            return job
-        assert time.monotonic() < deadline, f"job still {job['status']} after {timeout} s"
-        time.sleep(0.05)
-
-
 def export(client: TestClient, headers: dict, deck_id: int, **body) -> tuple[dict, bytes]:
     response = client.post(f"/api/decks/{deck_id}/export/apkg", json=body, headers=headers)
     assert response.status_code == 202, response.text
     assert response.json()["kind"] == "apkg_export"
-    job = wait_job(client, headers, response.json()["id"])
+    job = wait_for_job(client, headers, response.json()["id"])
     assert job["status"] == "succeeded", job
     download = client.get(f"/api/files/{job['result']['file_id']}/download", headers=headers)
     assert download.status_code == 200
@@ -66,7 +56,7 @@ def import_apkg(client: TestClient, headers: dict, data: bytes, **query) -> dict
     response = upload_apkg(client, headers, data, **query)
     assert response.status_code == 202, response.text
     assert response.json()["kind"] == "apkg_import"
-    return wait_job(client, headers, response.json()["id"])
+    return wait_for_job(client, headers, response.json()["id"])
 
 
 def open_collection(package: bytes, tmp_path: Path) -> tuple[sqlite3.Connection, zipfile.ZipFile]:

@@ -19,8 +19,7 @@ from PIL import Image
 from config import Settings
 from main import create_app
 from processing.interchange.backup import RestoreError, restore
-from tests.conftest import ROOT, bearer, ingest, login, make_course, make_deck, sql
-from tests.test_account_archive import wait_job
+from tests.conftest import ROOT, bearer, ingest, login, make_course, make_deck, sql, wait_for_job
 
 
 def run_restore(archive: Path, data_dir: Path) -> subprocess.CompletedProcess:
@@ -36,7 +35,7 @@ def run_restore(archive: Path, data_dir: Path) -> subprocess.CompletedProcess:
 def take_backup(client: TestClient, headers: dict, target: Path) -> dict:
     response = client.post("/api/admin/backup", headers=headers)
     assert response.status_code == 202, response.text
-    job = wait_job(client, headers, response.json()["id"])
+    job = wait_for_job(client, headers, response.json()["id"])
     assert job["status"] == "succeeded", job
     download = client.get(job["result"]["download_url"], headers=headers)
     assert download.status_code == 200
@@ -93,7 +92,7 @@ def test_backup_under_reviews_restores_to_a_working_instance(
     media = client.post("/api/media", files={"file": ("m.png", png.getvalue(), "image/png")}, headers=alice).json()
     media_bytes = client.get(f"/api/media/{media['id']}", headers=alice).content
     export = client.post("/api/account/export", headers=alice).json()
-    assert wait_job(client, alice, export["id"])["status"] == "succeeded"
+    assert wait_for_job(client, alice, export["id"])["status"] == "succeeded"
     first = take_backup(client, alice, tmp_path / "first.tar.gz")
 
     load = ReviewLoad(client, alice)
